@@ -1,0 +1,325 @@
+/*
+ * Configuration: reads OpenVPN-syntax files (cfg_lex.c) and drives the
+ * directive table (cfg_set.c) over them.
+ *
+ * Invariants: a struct cfg is only handed out whole and validated; any
+ * error frees it and leaves one "FILE:LINE: reason" line in err.  Nothing
+ * is silently ignored: an OpenVPN directive we do not implement is an
+ * error naming it (cfg_unsupported.c), so a config never means less than
+ * its author thinks.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cfg_int.h"
+#include "cfg_lex.h"
+
+#define TLS_AUTH_WHY \
+	"tls-auth is required: it is the HMAC firewall in front of TLS"
+
+int
+cfg_perr(struct cfg_pstate *ps, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ps->line > 0)
+		n = snprintf(ps->err, ps->errlen, "%s:%d: ", ps->name,
+		    ps->line);
+	else
+		n = snprintf(ps->err, ps->errlen, "%s: ", ps->name);
+	if (n >= 0 && (size_t)n < ps->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+const struct cfg_directive *
+cfg_directive_lookup(const char *name)
+{
+	const struct cfg_directive *d;
+
+	for (d = cfg_directives; d->name != NULL; d++)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+/* --- the driver ------------------------------------------------------ */
+
+static int
+find_directive(struct cfg_pstate *ps, const char *name,
+    const struct cfg_directive **dp)
+{
+	if (strncmp(name, "--", 2) == 0)
+		return cfg_perr(ps, "'%s': a leading '--' is for the command "
+		    "line; write '%s' in a file", name, name + 2);
+	if ((*dp = cfg_directive_lookup(name)) != NULL)
+		return 0;
+	if (cfg_unsupported_lookup(name))
+		return cfg_perr(ps, "directive '%s' is not supported (yet)",
+		    name);
+	return cfg_perr(ps, "unknown directive '%s'", name);
+}
+
+static int
+apply(struct cfg_pstate *ps, const struct cfg_directive *d, int argc,
+    char **argv)
+{
+	size_t i = (size_t)(d - cfg_directives);
+
+	if (argc - 1 < d->min_args || argc - 1 > d->max_args)
+		return cfg_perr(ps, "wrong number of arguments to '%s' (usage: "
+		    "%s%s%s)", d->name, d->name, *d->args ? " " : "", d->args);
+	if (ps->seen[i] != 0 && !(d->flags & CFG_DIR_REPEAT))
+		return cfg_perr(ps, "'%s' already given on line %d", d->name,
+		    ps->seen[i]);
+	if (ps->seen[i] == 0)
+		ps->seen[i] = ps->line;
+	return d->set(ps, argc, argv);
+}
+
+/* A line that is just "<tag>" opens an inline block, as in OpenVPN. */
+static int
+inline_block(struct cfg_pstate *ps, struct cfg_lex *lx, char *word)
+{
+	const struct cfg_directive *d;
+	char *tag = word + 1, *body, *argv[2];
+	size_t len;
+	int r;
+
+	tag[strlen(tag) - 1] = '\0';
+	if (tag[0] == '/')
+		return cfg_perr(ps, "'<%s>' without an opening <%s>", tag,
+		    tag + 1);
+	if (find_directive(ps, tag, &d) == -1)
+		return -1;
+	if (!(d->flags & CFG_DIR_INLINE))
+		return cfg_perr(ps, "'%s' cannot be an inline <%s> block", tag,
+		    tag);
+	if ((r = cfg_lex_block(lx, tag, &body, &len)) == -2)
+		return cfg_perr(ps, "<%s>: out of memory", tag);
+	if (r == -1)
+		return cfg_perr(ps, "inline <%s> block has no closing </%s>",
+		    tag, tag);
+	ps->is_inline = true;
+	argv[0] = tag;
+	argv[1] = body;
+	r = apply(ps, d, 2, argv);
+	explicit_bzero(body, len);
+	free(body);
+	return r;
+}
+
+static int
+validate(struct cfg_pstate *ps)
+{
+	const struct cfg_directive *d;
+	char missing[256];
+	bool no_tls_auth = false;
+	int nmissing = 0;
+	size_t n = 0;
+
+	ps->line = 0;
+	for (d = cfg_directives; d->name != NULL; d++) {
+		if (!(d->flags & CFG_DIR_REQUIRED) ||
+		    ps->seen[d - cfg_directives] != 0)
+			continue;
+		if (strcmp(d->name, "tls-auth") == 0)
+			no_tls_auth = true;
+		/* The table's names fit: it is short. */
+		n += (size_t)snprintf(missing + n, sizeof(missing) - n,
+		    "%s%s", nmissing++ > 0 ? ", " : "", d->name);
+	}
+	if (nmissing == 1 && no_tls_auth)
+		return cfg_perr(ps, "%s", TLS_AUTH_WHY);
+	if (nmissing > 0)
+		return cfg_perr(ps, "missing required directive%s: %s%s%s%s",
+		    nmissing > 1 ? "s" : "", missing, no_tls_auth ? " (" : "",
+		    no_tls_auth ? TLS_AUTH_WHY : "", no_tls_auth ? ")" : "");
+	return 0;
+}
+
+/*
+ * The directive a line starts with, if it is a plain word, to name it in a
+ * syntax error (the line could not be split into words).
+ */
+static void
+lead_word(const char *line, size_t len, const char **w, int *wlen)
+{
+	const char *end = line + len, *e;
+
+	while (line < end && (*line == ' ' || *line == '\t'))
+		line++;
+	for (e = line; e < end && *e != ' ' && *e != '\t' && *e != '"' &&
+	    *e != '\'' && *e != '\\'; e++)
+		;
+	*w = line;
+	*wlen = (int)(e - line);
+	if (*wlen > 64 || (*wlen > 0 && strchr("#;<", *line) != NULL))
+		*wlen = 0;
+}
+
+static struct cfg *
+cfg_new(const char *name)
+{
+	struct cfg *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->path = strdup(name)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	strcpy(c->dev, "tun");
+	c->proto = CFG_PROTO_UDP;
+	c->local.s_addr = htonl(INADDR_ANY);
+	c->port = 1194;
+	c->tls_auth_dir = CFG_KEYDIR_NONE;
+	strcpy(c->auth, "SHA1");
+	c->topology_subnet = true;
+	strcpy(c->data_ciphers, CFG_DEFAULT_CIPHERS);
+	c->verb = 1;
+	c->tun_mtu = 1500;
+	c->hand_window = 60;
+	c->reneg_sec = 3600;
+	return c;
+}
+
+struct cfg *
+cfg_parse(const char *name, const char *text, const char *basedir,
+    char *err, size_t errlen)
+{
+	struct cfg_pstate ps;
+	struct cfg_lex lx;
+	const struct cfg_directive *d;
+	char *words[CFG_LEX_MAX_WORDS], *buf = NULL, lerr[256];
+	const char *line, *w;
+	size_t len, cap = 0;
+	int n, wlen, rc = -1;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.name = name;
+	ps.basedir = basedir;
+	ps.err = err;
+	ps.errlen = errlen;
+	if ((ps.cfg = cfg_new(name)) == NULL) {
+		cfg_perr(&ps, "out of memory");
+		return NULL;
+	}
+	cfg_lex_init(&lx, text, strlen(text));
+	while (cfg_lex_line(&lx, &line, &len)) {
+		ps.line = lx.lineno;
+		ps.is_inline = false;
+		if (len + 1 > cap) {
+			free(buf);
+			cap = len + 1;
+			if ((buf = malloc(cap)) == NULL) {
+				cfg_perr(&ps, "out of memory");
+				goto out;
+			}
+		}
+		n = cfg_lex_split(line, len, buf, words, lerr, sizeof(lerr));
+		if (n == -1) {
+			lead_word(line, len, &w, &wlen);
+			if (wlen > 0)
+				cfg_perr(&ps, "%.*s: %s", wlen, w, lerr);
+			else
+				cfg_perr(&ps, "%s", lerr);
+			goto out;
+		}
+		if (n == 0)
+			continue;
+		if (n == 1 && words[0][0] == '<' && strlen(words[0]) > 2 &&
+		    words[0][strlen(words[0]) - 1] == '>') {
+			if (inline_block(&ps, &lx, words[0]) == -1)
+				goto out;
+			continue;
+		}
+		if (find_directive(&ps, words[0], &d) == -1 ||
+		    apply(&ps, d, n, words) == -1)
+			goto out;
+	}
+	if (validate(&ps) == -1)
+		goto out;
+	rc = 0;
+ out:
+	free(buf);
+	if (rc == -1) {
+		cfg_free(ps.cfg);
+		return NULL;
+	}
+	return ps.cfg;
+}
+
+static void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+struct cfg *
+cfg_load(const char *path, char *err, size_t errlen)
+{
+	struct cfg *c = NULL;
+	char *text = NULL, *dir = NULL, *basedir = NULL, *slash, lerr[256];
+	size_t len;
+
+	if (cfg_lex_read_file(path, &text, &len, lerr, sizeof(lerr)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, lerr);
+		goto out;
+	}
+	/*
+	 * Resolve the directory now: file paths kept in the cfg (crl_path)
+	 * must stay valid after the daemon changes directory.
+	 */
+	if ((dir = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	if ((slash = strrchr(dir, '/')) == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	if ((basedir = realpath(slash != NULL ? dir : ".", NULL)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	c = cfg_parse(path, text, basedir, err, errlen);
+ out:
+	free_secret(text);
+	free(dir);
+	free(basedir);
+	return c;
+}
+
+void
+cfg_free(struct cfg *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->ca_pem);
+	free(c->cert_pem);
+	free_secret(c->key_pem);
+	free(c->crl_path);
+	free(c->crl_pem);
+	for (i = 0; i < c->npush; i++)
+		free(c->push[i]);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}

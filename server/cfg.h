@@ -1,0 +1,119 @@
+/*
+ * Configuration: OpenVPN's directive syntax (one directive per line, '#'
+ * and ';' comments, quoted arguments, inline <ca>...</ca> blocks), the
+ * subset of server directives we implement, plus our own.  A file is
+ * parsed into an immutable struct cfg, validated whole; any directive
+ * we do not implement is an error naming it and its line.
+ */
+#ifndef MCN_CFG_H
+#define MCN_CFG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#define CFG_MAX_PUSH		256
+
+enum cfg_proto {
+	CFG_PROTO_UDP,	/* "udp", "udp4" */
+};
+
+struct cfg {
+	char		*path;
+
+	/* dev: "tun" (kernel picks tunN) or an explicit name like "tun0" */
+	char		 dev[IFNAMSIZ];
+	enum cfg_proto proto;
+	struct in_addr	 local;		/* INADDR_ANY unless "local" */
+	uint16_t	 port;		/* default 1194 */
+
+	/* PKI, as PEM text (inline block or file contents) */
+	char		*ca_pem;
+	char		*cert_pem;
+	char		*key_pem;
+	char		*crl_path;	/* crl-verify FILE; NULL if none or
+					 * given as an inline block */
+	char		*crl_pem;	/* its contents at load time; non-NULL
+					 * iff a CRL is configured */
+
+	/* tls-auth */
+	bool		 has_tls_auth;
+	uint8_t		 tls_auth_key[256];
+	int		 tls_auth_dir;	/* 0, 1 or -1 (TLSAUTH_DIR_NONE) */
+	char		 auth[32];	/* --auth digest, default "SHA1" */
+
+	/* server NET MASK + topology subnet */
+	bool		 has_server;
+	struct in_addr	 server_net;
+	struct in_addr	 server_mask;
+	int		 server_prefix;
+	bool		 topology_subnet; /* the only topology we implement */
+
+	char		*push[CFG_MAX_PUSH];	/* push "..." in order */
+	size_t		 npush;
+
+	int		 ping;		/* keepalive A B: ping A; all three
+					 * are 0 without keepalive */
+	int		 ping_restart;	/* ...: server side 2*B, pushed B */
+	int		 push_ping_restart;
+
+	char		 data_ciphers[256];	/* colon list; default
+					 * AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305 */
+	int		 verb;		/* default 1 */
+
+	char		 exit_if[IFNAMSIZ];	/* ours: exit-interface IFNAME */
+	int		 tun_mtu;	/* default 1500 */
+	int		 hand_window;	/* default 60 */
+	int		 reneg_sec;	/* default 3600; 0: never renegotiate */
+};
+
+/*
+ * Parses and validates path.  On error returns NULL and writes
+ * "FILE:LINE: reason" (or "FILE: reason" for whole-file problems such as a
+ * missing required directive) into err.
+ */
+struct cfg	*cfg_load(const char *path, char *err, size_t errlen);
+/* Same over a string; name is used in messages; relative file paths in
+ * directives are taken relative to basedir. */
+struct cfg	*cfg_parse(const char *name, const char *text,
+		    const char *basedir, char *err, size_t errlen);
+void		 cfg_free(struct cfg *);
+
+/*
+ * The directive table the parser is driven by, exported so docs, the
+ * example config and the admin tool can be checked against it.  The array
+ * ends with an entry whose name is NULL.  args is the usage after the name
+ * ("INTERVAL TIMEOUT"); an inline block counts as the first argument.
+ */
+#define CFG_DIR_INLINE		0x01	/* may be an inline <name> block */
+#define CFG_DIR_REPEAT		0x02	/* may appear more than once */
+#define CFG_DIR_REQUIRED	0x04	/* the file is rejected without it */
+#define CFG_DIR_OURS		0x08	/* ours, not an OpenVPN directive */
+
+struct cfg_pstate;
+
+struct cfg_directive {
+	const char	*name;
+	const char	*args;
+	const char	*desc;
+	int		 min_args;
+	int		 max_args;
+	unsigned int	 flags;
+	int		(*set)(struct cfg_pstate *, int argc, char **argv);
+};
+
+extern const struct cfg_directive cfg_directives[];
+
+/* The table entry for name, or NULL. */
+const struct cfg_directive *cfg_directive_lookup(const char *name);
+
+/*
+ * OpenVPN 2.6 directives we do not implement (yet): an error naming them
+ * rather than "unknown directive".  Sorted, NULL-terminated.
+ */
+extern const char *const cfg_unsupported[];
+bool		 cfg_unsupported_lookup(const char *name);
+
+#endif /* MCN_CFG_H */

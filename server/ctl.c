@@ -1,0 +1,612 @@
+/*
+ * The control channel of one session (spec §4, §6, §7, §9, §11).
+ *
+ * Flow for each key state: reliable messages in -> TLS -> key-method-2
+ * -> data keys -> text commands; and back out: TLS output cut into
+ * reliable messages, each wrapped with tls-auth.  Nothing here frees the
+ * session: failures schedule a close that the session timer carries out,
+ * so callers may keep using the session until they return.
+ */
+#include "config.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "ctl.h"
+#include "ctlmsg.h"
+#include "data.h"
+#include "gw.h"
+#include "kdf.h"
+#include "log.h"
+#include "session.h"
+#include "tlsauth.h"
+
+/* A lame-duck key keeps decrypting this long after a renegotiation. */
+#define TRAN_WINDOW_S	60
+/* After AUTH_FAILED, keep the session this long for retransmissions. */
+#define AUTH_FAIL_LINGER_MS	2000
+
+static void	ks_pump(struct session *, struct keystate *);
+
+struct keystate *
+ks_new(struct session *s, uint8_t key_id, uint32_t send_first,
+    uint32_t recv_first)
+{
+	struct worker *w = s->w;
+	struct keystate *ks;
+
+	if ((ks = calloc(1, sizeof(*ks))) == NULL)
+		return NULL;
+	if ((ks->tls = tlsmem_new(w->gw->tls)) == NULL) {
+		free(ks);
+		return NULL;
+	}
+	ks->key_id = key_id;
+	ks->state = KS_TLS;
+	rel_init(&ks->rel, send_first, recv_first);
+	replay_init(&ks->rx_replay);
+	ks->started_ms = w->now_ms;
+	ks->must_finish_ms = w->now_ms +
+	    (uint64_t)w->gw->cfg->hand_window * 1000;
+	return ks;
+}
+
+void
+ks_free(struct keystate *ks)
+{
+	rel_free(&ks->rel);
+	tlsmem_free(ks->tls);
+	if (ks->km2) {
+		OPENSSL_cleanse(ks->km2, sizeof(*ks->km2));
+		free(ks->km2);
+	}
+	free(ks->plain);
+	if (ks->dc)
+		dc_key_free(ks->dc);
+	free(ks);
+}
+
+void
+ctl_send_raw(struct session *s, uint8_t op, uint8_t key_id,
+    const uint8_t *body, size_t len)
+{
+	struct worker *w = s->w;
+	struct ctl_hdr h;
+	struct wbuf wb;
+
+	h.op = op;
+	h.key_id = key_id;
+	memcpy(h.sid, s->sid_local, PKT_SID_LEN);
+	h.pid = s->ctl_tx_pid++;
+	h.ptime = s->ctl_tx_time;
+	wbuf_init(&wb, tx_begin(w), PKT_BUF);
+	if (tlsauth_wrap(w->ta, &wb, &h, body, len) == -1)
+		return;
+	tx_commit(w, &s->addr, wb.len);
+	s->last_tx_ms = w->now_ms;
+}
+
+/* TLS bytes per P_CONTROL_V1 so that the packet fits PKT_CTL_MAX_UDP. */
+static size_t
+ctl_chunk(const struct session *s)
+{
+	return PKT_CTL_MAX_UDP - 1 - PKT_SID_LEN -
+	    tlsauth_overhead(s->w->ta) - pkt_ack_size(PKT_ACK_MAX_ON_CONTROL) -
+	    4;
+}
+
+static void
+ks_send_msg(struct session *s, struct keystate *ks, const struct rel_out *o)
+{
+	uint8_t body[PKT_MAX_WIRE];
+	struct pkt_ack ack;
+	struct wbuf wb;
+
+	rel_ack_take(&ks->rel, &ack, PKT_ACK_MAX_ON_CONTROL, s->sid_remote);
+	wbuf_init(&wb, body, sizeof(body));
+	if (pkt_body_write(&wb, o->op, &ack, o->id, o->data, o->len) == -1)
+		return;
+	ctl_send_raw(s, o->op, ks->key_id, body, wb.len);
+}
+
+static void
+ks_flush(struct session *s, struct keystate *ks)
+{
+	uint8_t chunk[PKT_MAX_WIRE];
+	const struct rel_out *o;
+	size_t n, max = ctl_chunk(s);
+
+	while (rel_tx_room(&ks->rel) && tlsmem_out_pending(ks->tls) > 0) {
+		n = tlsmem_out_take(ks->tls, chunk, max);
+		if (rel_tx_queue(&ks->rel, P_CONTROL_V1, chunk, n) < 0)
+			break;
+	}
+	while ((o = rel_tx_due(&ks->rel, s->w->now_ms)) != NULL)
+		ks_send_msg(s, ks, o);
+	while (rel_ack_pending(&ks->rel)) {
+		uint8_t body[64];
+		struct pkt_ack ack;
+		struct wbuf wb;
+
+		rel_ack_take(&ks->rel, &ack, PKT_ACK_MAX, s->sid_remote);
+		wbuf_init(&wb, body, sizeof(body));
+		if (pkt_body_write(&wb, P_ACK_V1, &ack, 0, NULL, 0) == -1)
+			break;
+		ctl_send_raw(s, P_ACK_V1, ks->key_id, body, wb.len);
+	}
+}
+
+void
+ctl_flush(struct session *s)
+{
+	int i;
+
+	for (i = 0; i < SESSION_KS_MAX; i++)
+		if (s->ks[i])
+			ks_flush(s, s->ks[i]);
+}
+
+static void
+session_fail(struct session *s, uint64_t linger_ms)
+{
+	s->dead = true;
+	s->close_at_ms = s->w->now_ms + linger_ms;
+}
+
+/* Writes one NUL-terminated text command as its own TLS record. */
+static int
+ks_write_cmd(struct keystate *ks, const char *cmd)
+{
+	return tlsmem_write(ks->tls, (const uint8_t *)cmd, strlen(cmd) + 1);
+}
+
+int
+ctl_command(struct session *s, const char *cmd)
+{
+	struct keystate *ks = session_ks_tx(s);
+
+	if (ks == NULL)
+		return -1;
+	if (ks_write_cmd(ks, cmd) == -1)
+		return -1;
+	ctl_flush(s);
+	return 0;
+}
+
+static void
+auth_failed(struct session *s, struct keystate *ks, const char *reason)
+{
+	char msg[256];
+	char abuf[ADDR_STRLEN];
+
+	log_event(1, "auth-failed", "cn=%s addr=%s reason=\"%s\"",
+	    s->cn[0] ? s->cn : "-", addr_str(&s->addr, abuf), reason);
+	s->w->ctr.handshakes_failed++;
+	snprintf(msg, sizeof(msg), "AUTH_FAILED,%s", reason);
+	ks_write_cmd(ks, msg);
+	ks->state = KS_FAILED;
+	session_fail(s, AUTH_FAIL_LINGER_MS);
+}
+
+/* The OCC options string we send in key-method-2 (spec §6.3). */
+static void
+occ_options(const struct session *s, char *out, size_t cap)
+{
+	const struct cfg *cfg = s->w->gw->cfg;
+	char keydir[32] = "";
+
+	if (cfg->tls_auth_dir >= 0)
+		snprintf(keydir, sizeof(keydir), "keydir %d,",
+		    cfg->tls_auth_dir);
+	snprintf(out, cap, "V4,dev-type tun,link-mtu %d,tun-mtu %d,"
+	    "proto UDPv4,%sauth %s,keysize 128,tls-auth,key-method 2,"
+	    "tls-server", cfg->tun_mtu + 53, cfg->tun_mtu, keydir, cfg->auth);
+}
+
+/* Sends PUSH_REPLY (spec §9.3), possibly as several messages. */
+static void
+push_reply(struct session *s, struct keystate *ks)
+{
+	const struct cfg *cfg = s->w->gw->cfg;
+	const char *opts[CFG_MAX_PUSH + 16];
+	char bufs[10][128], vbuf[INET_ADDRSTRLEN], mbuf[INET_ADDRSTRLEN];
+	char *out;
+	size_t n = 0, b = 0, i, len, off, outcap = 65536;
+	int nmsg;
+
+	snprintf(bufs[b], sizeof(bufs[b]), "route-gateway %s",
+	    inaddr_str(s->w->gw->gw_addr, vbuf));
+	opts[n++] = bufs[b++];
+	opts[n++] = "topology subnet";
+	if (cfg->ping > 0) {
+		snprintf(bufs[b], sizeof(bufs[b]), "ping %d", cfg->ping);
+		opts[n++] = bufs[b++];
+		snprintf(bufs[b], sizeof(bufs[b]), "ping-restart %d",
+		    cfg->push_ping_restart);
+		opts[n++] = bufs[b++];
+	}
+	for (i = 0; i < cfg->npush; i++)
+		opts[n++] = cfg->push[i];
+	snprintf(bufs[b], sizeof(bufs[b]), "ifconfig %s %s",
+	    inaddr_str(s->vip, vbuf), inaddr_str(cfg->server_mask, mbuf));
+	opts[n++] = bufs[b++];
+	if (s->use_data_v2) {
+		snprintf(bufs[b], sizeof(bufs[b]), "peer-id %u", s->peer_id);
+		opts[n++] = bufs[b++];
+	}
+	if (s->pi.ncp >= 2 || s->pi.ciphers[0]) {
+		snprintf(bufs[b], sizeof(bufs[b]), "cipher %s",
+		    dc_cipher_name(s->cipher));
+		opts[n++] = bufs[b++];
+	}
+	if (s->pi.proto & IV_PROTO_CC_EXIT_NOTIFY) {
+		opts[n++] = s->use_ekm ? "protocol-flags cc-exit tls-ekm" :
+		    "protocol-flags cc-exit";
+	} else if (s->use_ekm)
+		opts[n++] = "key-derivation tls-ekm";
+	if (s->pi.mtu >= cfg->tun_mtu) {
+		snprintf(bufs[b], sizeof(bufs[b]), "tun-mtu %d", cfg->tun_mtu);
+		opts[n++] = bufs[b++];
+	}
+
+	if ((out = malloc(outcap)) == NULL)
+		return;
+	if ((nmsg = push_reply_build(opts, n, out, outcap, &len)) < 0) {
+		log_warnx("push: cannot build PUSH_REPLY for %s (an option "
+		    "is too long or contains a comma)", s->cn);
+		free(out);
+		return;
+	}
+	for (off = 0; off < len; off += strlen(out + off) + 1)
+		ks_write_cmd(ks, out + off);
+	free(out);
+	s->pushed = true;
+	s->last_push_ms = s->w->now_ms;
+}
+
+/* Key method 2 received: identity, negotiation, our reply, data keys. */
+static void
+ks_got_km2(struct session *s, struct keystate *ks)
+{
+	struct worker *w = s->w;
+	const struct cfg *cfg = w->gw->cfg;
+	struct tlsmem_peer peer;
+	uint8_t kb[KDF_KEY_BLOCK_LEN], msg[1024];
+	char err[256], options[512], cipher[64], abuf[ADDR_STRLEN];
+	char vbuf[INET_ADDRSTRLEN];
+	struct wbuf wb;
+	bool first = (s->ks[0] == ks && !s->authenticated);
+	int rc;
+
+	if (tlsmem_peer_info(ks->tls, &peer) == -1) {
+		auth_failed(s, ks, "no verified client certificate");
+		return;
+	}
+	if (first) {
+		memcpy(s->cn, peer.cn, sizeof(s->cn));
+		memcpy(s->serial, peer.serial, sizeof(s->serial));
+		peer_info_parse(ks->km2->peer_info, &s->pi);
+		if (ncp_select(cfg->data_ciphers, &s->pi, ks->km2->options,
+		    NULL, cipher, sizeof(cipher)) == -1) {
+			auth_failed(s, ks, "Data channel cipher negotiation "
+			    "failed (no shared cipher)");
+			return;
+		}
+		s->cipher = dc_cipher_from_name(cipher);
+		s->use_ekm = (s->pi.proto & IV_PROTO_TLS_KEY_EXPORT) != 0;
+		s->use_data_v2 = (s->pi.proto & IV_PROTO_DATA_V2) != 0;
+	} else if (strcmp(s->cn, peer.cn) != 0) {
+		/* 2.6 locks the identity of a connection across rekeys. */
+		auth_failed(s, ks, "certificate changed during renegotiation");
+		return;
+	}
+
+	if (RAND_bytes(ks->s_random1, 32) != 1 ||
+	    RAND_bytes(ks->s_random2, 32) != 1) {
+		auth_failed(s, ks, "internal error: no randomness");
+		return;
+	}
+	occ_options(s, options, sizeof(options));
+	wbuf_init(&wb, msg, sizeof(msg));
+	if (km2_write_server(&wb, ks->s_random1, ks->s_random2, options) == -1 ||
+	    tlsmem_write(ks->tls, msg, wb.len) == -1) {
+		auth_failed(s, ks, "internal error: key-method-2 reply");
+		return;
+	}
+
+	if (s->use_ekm)
+		rc = tlsmem_export_keys(ks->tls, kb);
+	else
+		rc = kdf_prf_key_block(ks->km2->pre_master, ks->km2->random1,
+		    ks->s_random1, ks->km2->random2, ks->s_random2,
+		    s->sid_remote, s->sid_local, kb);
+	if (rc == -1 || (ks->dc = dc_key_new(s->cipher, kb, DC_ROLE_SERVER,
+	    cfg->auth, err, sizeof(err))) == NULL) {
+		OPENSSL_cleanse(kb, sizeof(kb));
+		auth_failed(s, ks, "internal error: data channel keys");
+		return;
+	}
+	OPENSSL_cleanse(kb, sizeof(kb));
+	OPENSSL_cleanse(ks->km2, sizeof(*ks->km2));
+	free(ks->km2);
+	ks->km2 = NULL;
+	ks->state = KS_ACTIVE;
+	ks->active_ms = w->now_ms;
+
+	if (first) {
+		if (session_assign(s) == -1) {
+			auth_failed(s, ks, "address pool exhausted");
+			return;
+		}
+		s->authenticated = true;
+		w->ctr.handshakes_ok++;
+		log_event(1, "connect", "cn=%s addr=%s vip=%s peer_id=%u "
+		    "cipher=%s tls=%s platform=%s version=%s",
+		    s->cn, addr_str(&s->addr, abuf), inaddr_str(s->vip, vbuf),
+		    s->peer_id, dc_cipher_name(s->cipher), peer.version,
+		    s->pi.plat[0] ? s->pi.plat : "-",
+		    s->pi.ver[0] ? s->pi.ver : "-");
+		if (s->pi.proto & IV_PROTO_REQUEST_PUSH)
+			push_reply(s, ks);
+	} else {
+		int i;
+
+		for (i = 1; i < SESSION_KS_MAX; i++)
+			if (s->ks[i])
+				s->ks[i]->expire_ms = w->now_ms +
+				    TRAN_WINDOW_S * 1000;
+		log_event(1, "rekey", "cn=%s addr=%s key_id=%u", s->cn,
+		    addr_str(&s->addr, abuf), ks->key_id);
+	}
+}
+
+static void
+ks_command(struct session *s, struct keystate *ks, const char *cmd)
+{
+	char abuf[ADDR_STRLEN];
+
+	if (strcmp(cmd, "PUSH_REQUEST") == 0) {
+		/* Answer every request; before keys exist there is nothing
+		 * to send yet, the reply follows when they do. */
+		if (s->authenticated && ks->state == KS_ACTIVE)
+			push_reply(s, ks);
+	} else if (strcmp(cmd, "EXIT") == 0) {
+		log_at(3, "%s (%s) sent EXIT", s->cn, addr_str(&s->addr, abuf));
+		s->close_at_ms = s->w->now_ms;
+	} else
+		log_at(4, "%s: ignoring control message \"%.64s\"", s->cn, cmd);
+}
+
+/* Takes what TLS decrypted and acts on it. */
+static void
+ks_plaintext(struct session *s, struct keystate *ks)
+{
+	uint8_t tmp[2048];
+	char err[256], cmd[CTLMSG_MAX];
+	int n;
+
+	if (ks->plain == NULL && (ks->plain = malloc(KS_PLAIN_MAX)) == NULL)
+		return;
+	while ((n = tlsmem_read(ks->tls, tmp, sizeof(tmp))) > 0) {
+		if ((size_t)n > KS_PLAIN_MAX - ks->plain_len) {
+			auth_failed(s, ks, "control message too long");
+			return;
+		}
+		memcpy(ks->plain + ks->plain_len, tmp, (size_t)n);
+		ks->plain_len += (size_t)n;
+	}
+	if (ks->state == KS_KM2 && ks->plain_len > 0) {
+		if (ks->km2 == NULL &&
+		    (ks->km2 = calloc(1, sizeof(*ks->km2))) == NULL)
+			return;
+		n = km2_parse_client(ks->plain, ks->plain_len, ks->km2, err,
+		    sizeof(err));
+		if (n == 0)
+			return;
+		if (n < 0) {
+			auth_failed(s, ks, err);
+			return;
+		}
+		memmove(ks->plain, ks->plain + n, ks->plain_len - (size_t)n);
+		ks->plain_len -= (size_t)n;
+		ks_got_km2(s, ks);
+	}
+	if (ks->state == KS_ACTIVE && ks->plain_len > 0) {
+		uint8_t *nul = memrchr(ks->plain, '\0', ks->plain_len);
+		size_t whole, pos = 0;
+
+		if (nul == NULL)
+			return;		/* wait for the rest */
+		whole = (size_t)(nul - ks->plain) + 1;
+		while (ctlmsg_next((const char *)ks->plain, whole, &pos, cmd,
+		    sizeof(cmd)))
+			ks_command(s, ks, cmd);
+		memmove(ks->plain, ks->plain + whole, ks->plain_len - whole);
+		ks->plain_len -= whole;
+	}
+}
+
+static void
+ks_pump(struct session *s, struct keystate *ks)
+{
+	char abuf[ADDR_STRLEN];
+	int rc;
+
+	if (ks->state == KS_TLS) {
+		rc = tlsmem_handshake(ks->tls);
+		if (rc < 0) {
+			log_event(1, "auth-failed", "addr=%s key_id=%u "
+			    "reason=\"TLS: %s\"", addr_str(&s->addr, abuf),
+			    ks->key_id, tlsmem_error(ks->tls));
+			s->w->ctr.handshakes_failed++;
+			ks->state = KS_FAILED;
+			/* The alert TLS queued goes out with the flush. */
+			session_fail(s, 0);
+			return;
+		}
+		if (rc == 0)
+			return;
+		ks->state = KS_KM2;
+	}
+	if (ks->state == KS_KM2 || ks->state == KS_ACTIVE)
+		ks_plaintext(s, ks);
+}
+
+static uint8_t
+next_key_id(uint8_t k)
+{
+	return k >= 7 ? 1 : k + 1;
+}
+
+/*
+ * A SOFT_RESET for a key_id we do not have: the client starts a
+ * renegotiation (spec §11).  Returns the new key state or NULL.
+ */
+static struct keystate *
+ks_soft_reset(struct session *s, uint8_t key_id)
+{
+	struct keystate *ks, *cur = s->ks[0];
+	char abuf[ADDR_STRLEN];
+
+	if (cur == NULL || cur->state != KS_ACTIVE ||
+	    key_id != next_key_id(cur->key_id)) {
+		log_at(3, "%s: soft reset with key_id %u refused (current %u)",
+		    addr_str(&s->addr, abuf), key_id, cur ? cur->key_id : 0);
+		return NULL;
+	}
+	if ((ks = ks_new(s, key_id, 0, 0)) == NULL)
+		return NULL;
+	/* Our own SOFT_RESET is message 0 of the new key state. */
+	rel_tx_queue(&ks->rel, P_CONTROL_SOFT_RESET_V1, NULL, 0);
+	if (s->ks[SESSION_KS_MAX - 1])
+		ks_free(s->ks[SESSION_KS_MAX - 1]);
+	memmove(s->ks + 1, s->ks, (SESSION_KS_MAX - 1) * sizeof(s->ks[0]));
+	s->ks[0] = ks;
+	return ks;
+}
+
+void
+ctl_input(struct session *s, const struct ctl_hdr *h, const uint8_t *body,
+    size_t len)
+{
+	struct worker *w = s->w;
+	struct keystate *ks;
+	struct pkt_body pb;
+	uint8_t buf[REL_MSG_MAX], op;
+	int n;
+
+	if (pkt_body_parse(h->op, body, len, &pb) == -1) {
+		w->ctr.malformed++;
+		return;
+	}
+	if (pb.ack.n > 0 &&
+	    CRYPTO_memcmp(pb.ack.rsid, s->sid_local, PKT_SID_LEN) != 0) {
+		w->ctr.malformed++;
+		return;
+	}
+	s->last_rx_ms = w->now_ms;
+	if ((ks = session_ks(s, h->key_id)) == NULL) {
+		if (h->op != P_CONTROL_SOFT_RESET_V1 ||
+		    (ks = ks_soft_reset(s, h->key_id)) == NULL) {
+			w->ctr.unknown_peer++;
+			return;
+		}
+	}
+	rel_ack_input(&ks->rel, &pb.ack);
+	if (pb.has_msgid)
+		rel_rx(&ks->rel, pb.msgid, h->op, pb.payload, pb.payload_len);
+	while ((n = rel_rx_pop(&ks->rel, &op, buf, sizeof(buf))) >= 0) {
+		/* Reset messages carry early-negotiation TLVs, never TLS. */
+		if ((op == P_CONTROL_V1 || op == P_CONTROL_WKC_V1) && n > 0 &&
+		    ks->state != KS_FAILED)
+			tlsmem_feed(ks->tls, buf, (size_t)n);
+	}
+	if (ks->state != KS_FAILED)
+		ks_pump(s, ks);
+	ctl_flush(s);
+}
+
+/* Starts a renegotiation from our side (reneg-sec). */
+static void
+ks_initiate(struct session *s)
+{
+	struct keystate *ks, *cur = s->ks[0];
+
+	if ((ks = ks_new(s, next_key_id(cur->key_id), 0, 0)) == NULL)
+		return;
+	rel_tx_queue(&ks->rel, P_CONTROL_SOFT_RESET_V1, NULL, 0);
+	if (s->ks[SESSION_KS_MAX - 1])
+		ks_free(s->ks[SESSION_KS_MAX - 1]);
+	memmove(s->ks + 1, s->ks, (SESSION_KS_MAX - 1) * sizeof(s->ks[0]));
+	s->ks[0] = ks;
+}
+
+uint64_t
+ctl_deadline(struct session *s)
+{
+	const struct cfg *cfg = s->w->gw->cfg;
+	uint64_t t = UINT64_MAX, d;
+	int i;
+
+	for (i = 0; i < SESSION_KS_MAX; i++) {
+		struct keystate *ks = s->ks[i];
+
+		if (ks == NULL)
+			continue;
+		if ((d = rel_next_deadline(&ks->rel)) < t)
+			t = d;
+		if (ks->state != KS_ACTIVE && ks->must_finish_ms < t)
+			t = ks->must_finish_ms;
+		if (ks->expire_ms && ks->expire_ms < t)
+			t = ks->expire_ms;
+		if (i == 0 && ks->state == KS_ACTIVE && cfg->reneg_sec > 0 &&
+		    (d = ks->active_ms + (uint64_t)cfg->reneg_sec * 1000) < t)
+			t = d;
+	}
+	return t;
+}
+
+void
+ctl_timer(struct session *s)
+{
+	struct worker *w = s->w;
+	const struct cfg *cfg = w->gw->cfg;
+	char abuf[ADDR_STRLEN];
+	int i;
+
+	for (i = SESSION_KS_MAX - 1; i >= 0; i--) {
+		struct keystate *ks = s->ks[i];
+
+		if (ks == NULL)
+			continue;
+		if (ks->state != KS_ACTIVE && w->now_ms >= ks->must_finish_ms) {
+			if (i == 0 && !s->authenticated) {
+				log_at(3, "%s: TLS handshake did not finish "
+				    "within hand-window (%d s)",
+				    addr_str(&s->addr, abuf), cfg->hand_window);
+				session_fail(s, 0);
+				return;
+			}
+			/* A failed renegotiation: the old key carries on. */
+			log_event(1, "rekey-failed", "cn=%s key_id=%u",
+			    s->cn, ks->key_id);
+			ks_free(ks);
+			memmove(s->ks + i, s->ks + i + 1,
+			    (SESSION_KS_MAX - 1 - i) * sizeof(s->ks[0]));
+			s->ks[SESSION_KS_MAX - 1] = NULL;
+			continue;
+		}
+		if (ks->expire_ms && w->now_ms >= ks->expire_ms && i > 0) {
+			ks_free(ks);
+			s->ks[i] = NULL;
+		}
+	}
+	if (s->ks[0] && s->ks[0]->state == KS_ACTIVE && cfg->reneg_sec > 0 &&
+	    w->now_ms >= s->ks[0]->active_ms + (uint64_t)cfg->reneg_sec * 1000)
+		ks_initiate(s);
+	ctl_flush(s);
+}

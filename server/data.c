@@ -1,0 +1,166 @@
+/*
+ * The data path (spec §8): decrypt what clients send, check its origin
+ * and write it to the TUN device; encrypt what the TUN device gives us to
+ * the client that owns the destination address.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/ip.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "data.h"
+#include "datachan.h"
+#include "gw.h"
+#include "log.h"
+#include "session.h"
+
+static void
+tun_write(struct worker *w, const uint8_t *p, size_t len)
+{
+	if (write(w->gw->tun_fd, p, len) != (ssize_t)len) {
+		w->ctr.tun_dropped++;
+		return;
+	}
+	w->ctr.tun_tx_pkts++;
+}
+
+/* A decrypted tunnel packet from s: only IPv4 from its own address. */
+static void
+inner_input(struct session *s, const uint8_t *p, size_t len)
+{
+	struct worker *w = s->w;
+	struct in_addr src;
+
+	if (len < 20 || (p[0] >> 4) != 4) {
+		/* IPv6 and anything else: no IPv6 pool configured. */
+		w->ctr.no_route++;
+		return;
+	}
+	memcpy(&src, p + 12, 4);
+	if (src.s_addr != s->vip.s_addr) {
+		w->ctr.spoofed_src++;
+		return;
+	}
+	s->bytes_in += len;
+	s->pkts_in++;
+	tun_write(w, p, len);
+}
+
+void
+data_net_input(struct worker *w, const struct peer_addr *from,
+    const uint8_t *pkt, size_t len)
+{
+	uint8_t plain[PKT_BUF];
+	struct session *s;
+	struct keystate *ks;
+	uint8_t op = pkt_op(pkt[0]);
+	uint32_t pid;
+	char abuf[ADDR_STRLEN];
+	int n;
+
+	if (op == P_DATA_V2) {
+		if (len < 4) {
+			w->ctr.malformed++;
+			return;
+		}
+		s = session_by_peer_id(w,
+		    (uint32_t)pkt[1] << 16 | (uint32_t)pkt[2] << 8 | pkt[3]);
+	} else
+		s = session_by_addr(w, from);
+	if (s == NULL || !s->authenticated) {
+		w->ctr.unknown_peer++;
+		return;
+	}
+	/* P_DATA_V1 cannot float: its session was found by address. */
+	if ((ks = session_ks(s, pkt_key_id(pkt[0]))) == NULL || ks->dc == NULL) {
+		w->ctr.unknown_peer++;
+		return;
+	}
+	if ((n = dc_decrypt(ks->dc, pkt, len, &pid, plain, sizeof(plain))) < 0) {
+		w->ctr.decrypt_failed++;
+		return;
+	}
+	if (!replay_accept(&ks->rx_replay, pid)) {
+		w->ctr.replay++;
+		return;
+	}
+	if (!addr_eq(from, &s->addr)) {
+		/* Authenticated and fresh: the client moved (NAT rebinding). */
+		char obuf[ADDR_STRLEN];
+
+		log_event(1, "float", "cn=%s from=%s to=%s", s->cn,
+		    addr_str(&s->addr, obuf), addr_str(from, abuf));
+		session_move(s, from);
+	}
+	s->last_rx_ms = w->now_ms;
+	if (dc_is_ping(plain, (size_t)n))
+		return;
+	switch (dc_occ_type(plain, (size_t)n)) {
+	case -1:
+		break;
+	case DC_OCC_EXIT:
+		log_at(3, "%s sent OCC_EXIT", s->cn);
+		s->close_at_ms = w->now_ms;
+		session_schedule(s);
+		return;
+	default:
+		return;		/* OCC is never tunnel traffic */
+	}
+	inner_input(s, plain, (size_t)n);
+}
+
+int
+data_send(struct session *s, const uint8_t *plain, size_t len)
+{
+	struct worker *w = s->w;
+	struct keystate *ks = session_ks_tx(s);
+	uint8_t *out;
+	int n;
+
+	if (ks == NULL || ks->tx_pid == UINT32_MAX)
+		return -1;
+	out = tx_begin(w);
+	n = dc_encrypt(ks->dc, ks->key_id,
+	    s->use_data_v2 ? s->peer_id : PKT_PEER_ID_NONE, ++ks->tx_pid,
+	    plain, len, out, PKT_BUF);
+	if (n < 0)
+		return -1;
+	tx_commit(w, &s->addr, (size_t)n);
+	s->last_tx_ms = w->now_ms;
+	return 0;
+}
+
+void
+data_tun_input(struct worker *w, const uint8_t *pkt, size_t len)
+{
+	struct session *s;
+	struct in_addr dst;
+
+	if (len < 20 || (pkt[0] >> 4) != 4) {
+		w->ctr.no_route++;
+		return;
+	}
+	memcpy(&dst, pkt + 16, 4);
+	if ((s = session_by_vip(w, dst)) == NULL || !s->pushed) {
+		w->ctr.no_route++;
+		return;
+	}
+	if (data_send(s, pkt, len) == 0) {
+		s->bytes_out += len;
+		s->pkts_out++;
+	}
+}
+
+void
+data_keepalive(struct session *s)
+{
+	const struct cfg *cfg = s->w->gw->cfg;
+
+	if (!s->pushed || cfg->ping <= 0)
+		return;
+	if (s->w->now_ms >= s->last_tx_ms + (uint64_t)cfg->ping * 1000)
+		data_send(s, dc_ping_magic, DC_PING_LEN);
+}

@@ -1,0 +1,32 @@
+/*
+ * Interface configuration over rtnetlink (libnl-route-3).
+ */
+#ifndef MCN_NETCFG_H
+#define MCN_NETCFG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct netcfg;
+
+struct netcfg	*netcfg_open(char *err, size_t errlen);
+void		 netcfg_close(struct netcfg *);
+
+/* Sets the MTU, adds addr/prefix (which installs the subnet route) and
+ * brings the link up.  0 or -1. */
+int	netcfg_tun_up(struct netcfg *, const char *ifname, struct in_addr addr,
+	    int prefix, int mtu, char *err, size_t errlen);
+
+/* True if the interface exists. */
+bool	netcfg_link_exists(struct netcfg *, const char *ifname);
+
+/*
+ * IPv4 forwarding (/proc/sys/net/ipv4/ip_forward).  netcfg_forwarding_on
+ * remembers whether it was off; netcfg_forwarding_restore puts it back
+ * only in that case.
+ */
+int	netcfg_forwarding_on(struct netcfg *, char *err, size_t errlen);
+void	netcfg_forwarding_restore(struct netcfg *);
+
+#endif /* MCN_NETCFG_H */

@@ -1,0 +1,29 @@
+/*
+ * The virtual-address pool of "server NET MASK" with topology subnet:
+ * the server takes NET+1, clients get NET+2 .. broadcast-1.
+ */
+#ifndef MCN_POOL_H
+#define MCN_POOL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pool {
+	uint32_t	 net;		/* host order */
+	uint32_t	 size;		/* addresses in the subnet */
+	uint32_t	 used;
+	uint64_t	*bits;		/* one per address offset */
+	uint32_t	 hint;
+};
+
+int	pool_init(struct pool *, struct in_addr net, int prefix);
+void	pool_free(struct pool *);
+/* Lowest free client address; -1 when the pool is exhausted. */
+int	pool_alloc(struct pool *, struct in_addr *out);
+void	pool_release(struct pool *, struct in_addr);
+/* Offset of addr in the subnet, or -1 if outside. */
+int64_t	pool_offset(const struct pool *, struct in_addr);
+struct in_addr pool_gateway(const struct pool *);	/* NET+1 */
+
+#endif /* MCN_POOL_H */

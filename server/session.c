@@ -1,0 +1,345 @@
+/*
+ * Sessions and the worker's lookup tables.
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "ctl.h"
+#include "data.h"
+#include "gw.h"
+#include "log.h"
+#include "session.h"
+
+#define ADDR_BUCKETS_INITIAL	1024
+#define PEER_IDS_INITIAL	256
+
+static void	session_timer_cb(evutil_socket_t, short, void *);
+
+void
+session_table_init(struct session_table *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+void
+session_table_free(struct session_table *st)
+{
+	free(st->by_addr);
+	free(st->by_peer_id);
+	free(st->by_vip);
+	memset(st, 0, sizeof(*st));
+}
+
+static int
+table_ensure(struct worker *w)
+{
+	struct session_table *st = &w->st;
+
+	if (st->by_addr == NULL) {
+		st->by_addr = calloc(ADDR_BUCKETS_INITIAL, sizeof(*st->by_addr));
+		st->addr_mask = ADDR_BUCKETS_INITIAL - 1;
+	}
+	if (st->by_vip == NULL)
+		st->by_vip = calloc(w->gw->pool.size, sizeof(*st->by_vip));
+	if (st->by_peer_id == NULL) {
+		st->by_peer_id = calloc(PEER_IDS_INITIAL,
+		    sizeof(*st->by_peer_id));
+		st->peer_id_cap = PEER_IDS_INITIAL;
+	}
+	return st->by_addr && st->by_vip && st->by_peer_id ? 0 : -1;
+}
+
+/* Doubles the address hash when it gets crowded. */
+static void
+addr_table_grow(struct session_table *st)
+{
+	uint32_t n = (st->addr_mask + 1) * 2, i;
+	struct session **nb, *s, *next;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return;		/* keep the old, longer chains */
+	for (i = 0; i <= st->addr_mask; i++)
+		for (s = st->by_addr[i]; s != NULL; s = next) {
+			uint32_t h = addr_hash(&s->addr) & (n - 1);
+
+			next = s->hnext;
+			s->hnext = nb[h];
+			nb[h] = s;
+		}
+	free(st->by_addr);
+	st->by_addr = nb;
+	st->addr_mask = n - 1;
+}
+
+static void
+addr_link(struct session_table *st, struct session *s)
+{
+	uint32_t h = addr_hash(&s->addr) & st->addr_mask;
+
+	s->hnext = st->by_addr[h];
+	st->by_addr[h] = s;
+}
+
+static void
+addr_unlink(struct session_table *st, struct session *s)
+{
+	struct session **pp = &st->by_addr[addr_hash(&s->addr) & st->addr_mask];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == s) {
+			*pp = s->hnext;
+			s->hnext = NULL;
+			return;
+		}
+}
+
+struct session *
+session_new(struct worker *w, const struct peer_addr *addr,
+    const uint8_t sid_local[PKT_SID_LEN], const uint8_t sid_remote[PKT_SID_LEN])
+{
+	struct session *s;
+
+	if (table_ensure(w) == -1)
+		return NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->w = w;
+	s->addr = *addr;
+	s->peer_id = PKT_PEER_ID_NONE;
+	memcpy(s->sid_local, sid_local, PKT_SID_LEN);
+	memcpy(s->sid_remote, sid_remote, PKT_SID_LEN);
+	s->ctl_tx_pid = 2;	/* 1 went out with the stateless reset */
+	s->ctl_tx_time = (uint32_t)w->now_wall;
+	replay_long_init(&s->ctl_rx_replay);
+	s->created_ms = s->last_rx_ms = s->last_tx_ms = w->now_ms;
+	s->connected_wall = w->now_wall;
+	if ((s->ks[0] = ks_new(s, 0, 1, 1)) == NULL ||
+	    (s->timer = evtimer_new(w->base, session_timer_cb, s)) == NULL) {
+		if (s->ks[0])
+			ks_free(s->ks[0]);
+		free(s);
+		return NULL;
+	}
+	if (w->st.count + 1 > (w->st.addr_mask + 1) * 2)
+		addr_table_grow(&w->st);
+	addr_link(&w->st, s);
+	w->st.count++;
+	return s;
+}
+
+int
+session_assign(struct session *s)
+{
+	struct worker *w = s->w;
+	struct session_table *st = &w->st;
+	uint32_t i;
+	int64_t off;
+
+	if (pool_alloc(&w->gw->pool, &s->vip) == -1)
+		return -1;
+	s->has_vip = true;
+	off = pool_offset(&w->gw->pool, s->vip);
+	st->by_vip[off] = s;
+
+	for (i = 0; i < st->peer_id_cap; i++)
+		if (st->by_peer_id[i] == NULL)
+			break;
+	if (i == st->peer_id_cap) {
+		uint32_t ncap = st->peer_id_cap * 2;
+		struct session **n = realloc(st->by_peer_id,
+		    ncap * sizeof(*n));
+
+		if (n == NULL || ncap > PKT_PEER_ID_MAX)
+			return -1;
+		memset(n + st->peer_id_cap, 0,
+		    (ncap - st->peer_id_cap) * sizeof(*n));
+		st->by_peer_id = n;
+		st->peer_id_cap = ncap;
+	}
+	st->by_peer_id[i] = s;
+	s->peer_id = i;
+	return 0;
+}
+
+void
+session_close(struct session *s, const char *reason)
+{
+	struct worker *w = s->w;
+	struct session_table *st = &w->st;
+	char abuf[ADDR_STRLEN], vbuf[INET_ADDRSTRLEN];
+	int i;
+
+	if (s->authenticated)
+		log_event(1, "disconnect", "cn=%s addr=%s vip=%s reason=\"%s\" "
+		    "bytes_in=%llu bytes_out=%llu duration=%llus", s->cn,
+		    addr_str(&s->addr, abuf),
+		    s->has_vip ? inaddr_str(s->vip, vbuf) : "-", reason,
+		    (unsigned long long)s->bytes_in,
+		    (unsigned long long)s->bytes_out,
+		    (unsigned long long)(w->now_wall - s->connected_wall));
+	else
+		log_at(3, "session %s closed before authentication: %s",
+		    addr_str(&s->addr, abuf), reason);
+	addr_unlink(st, s);
+	if (s->has_vip) {
+		int64_t off = pool_offset(&w->gw->pool, s->vip);
+
+		if (off >= 0 && st->by_vip[off] == s)
+			st->by_vip[off] = NULL;
+		pool_release(&w->gw->pool, s->vip);
+	}
+	if (s->peer_id < st->peer_id_cap && st->by_peer_id[s->peer_id] == s)
+		st->by_peer_id[s->peer_id] = NULL;
+	for (i = 0; i < SESSION_KS_MAX; i++)
+		if (s->ks[i])
+			ks_free(s->ks[i]);
+	event_free(s->timer);
+	st->count--;
+	free(s);
+}
+
+struct session *
+session_by_addr(struct worker *w, const struct peer_addr *a)
+{
+	struct session *s;
+
+	if (w->st.by_addr == NULL)
+		return NULL;
+	for (s = w->st.by_addr[addr_hash(a) & w->st.addr_mask]; s != NULL;
+	    s = s->hnext)
+		if (addr_eq(&s->addr, a))
+			return s;
+	return NULL;
+}
+
+struct session *
+session_by_peer_id(struct worker *w, uint32_t peer_id)
+{
+	if (peer_id >= w->st.peer_id_cap)
+		return NULL;
+	return w->st.by_peer_id[peer_id];
+}
+
+struct session *
+session_by_vip(struct worker *w, struct in_addr a)
+{
+	int64_t off;
+
+	if (w->st.by_vip == NULL ||
+	    (off = pool_offset(&w->gw->pool, a)) < 0)
+		return NULL;
+	return w->st.by_vip[off];
+}
+
+void
+session_move(struct session *s, const struct peer_addr *to)
+{
+	addr_unlink(&s->w->st, s);
+	s->addr = *to;
+	addr_link(&s->w->st, s);
+}
+
+struct keystate *
+session_ks(struct session *s, uint8_t key_id)
+{
+	int i;
+
+	for (i = 0; i < SESSION_KS_MAX; i++)
+		if (s->ks[i] && s->ks[i]->key_id == key_id)
+			return s->ks[i];
+	return NULL;
+}
+
+struct keystate *
+session_ks_tx(struct session *s)
+{
+	int i;
+
+	for (i = 0; i < SESSION_KS_MAX; i++)
+		if (s->ks[i] && s->ks[i]->state == KS_ACTIVE && s->ks[i]->dc)
+			return s->ks[i];
+	return NULL;
+}
+
+static uint64_t
+session_deadline(struct session *s)
+{
+	const struct cfg *cfg = s->w->gw->cfg;
+	uint64_t t = ctl_deadline(s), d;
+
+	if (s->close_at_ms && s->close_at_ms < t)
+		t = s->close_at_ms;
+	/* Peer silent past ping-restart (server side: twice the pushed). */
+	d = s->last_rx_ms + (uint64_t)cfg->ping_restart * 1000;
+	if (d < t)
+		t = d;
+	if (s->pushed && cfg->ping > 0) {
+		d = s->last_tx_ms + (uint64_t)cfg->ping * 1000;
+		if (d < t)
+			t = d;
+	}
+	return t;
+}
+
+void
+session_schedule(struct session *s)
+{
+	uint64_t t = session_deadline(s), now = s->w->now_ms;
+	struct timeval tv;
+
+	if (t <= now)
+		t = now;
+	t -= now;
+	tv.tv_sec = (time_t)(t / 1000);
+	tv.tv_usec = (suseconds_t)((t % 1000) * 1000);
+	evtimer_add(s->timer, &tv);
+}
+
+static void
+session_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	struct worker *w = s->w;
+	const struct cfg *cfg = w->gw->cfg;
+
+	worker_clock(w);
+	if (s->close_at_ms && s->close_at_ms <= w->now_ms) {
+		session_close(s, s->dead ? "refused" : "closed");
+		tx_flush(w);
+		return;
+	}
+	if (w->now_ms >= s->last_rx_ms + (uint64_t)cfg->ping_restart * 1000) {
+		session_close(s, "ping-restart: peer silent");
+		tx_flush(w);
+		return;
+	}
+	ctl_timer(s);
+	if (s->close_at_ms && s->close_at_ms <= w->now_ms) {
+		session_close(s, s->dead ? "refused" : "closed");
+		tx_flush(w);
+		return;
+	}
+	data_keepalive(s);
+	tx_flush(w);
+	session_schedule(s);
+}
+
+void
+session_foreach(struct worker *w, void (*fn)(struct session *, void *),
+    void *arg)
+{
+	struct session *s, *next;
+	uint32_t i;
+
+	if (w->st.by_addr == NULL)
+		return;
+	for (i = 0; i <= w->st.addr_mask; i++)
+		for (s = w->st.by_addr[i]; s != NULL; s = next) {
+			next = s->hnext;
+			fn(s, arg);
+		}
+}

@@ -1,0 +1,135 @@
+/*
+ * Per-client sessions: the connection (session ids, transport address,
+ * tls-auth replay state, virtual address, identity) and its key states,
+ * one per key_id in use (spec §4.5, §11).
+ *
+ * Ownership: a session belongs to exactly one worker, which alone reads
+ * and writes it.  Key states belong to their session.
+ */
+#ifndef MCN_SESSION_H
+#define MCN_SESSION_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "datachan.h"
+#include "km2.h"
+#include "pkt.h"
+#include "reliable.h"
+#include "replay.h"
+#include "tlsmem.h"
+
+struct worker;
+struct event;
+
+enum ks_state {
+	KS_TLS,		/* TLS handshake running */
+	KS_KM2,		/* TLS up; waiting for the client's key-method-2 */
+	KS_ACTIVE,	/* keys derived; data flows */
+	KS_FAILED,	/* refused; kept only to flush the TLS alert */
+};
+
+#define KS_PLAIN_MAX	4096	/* buffered TLS plaintext (km2 + commands) */
+
+struct keystate {
+	uint8_t			 key_id;
+	enum ks_state		 state;
+	struct reliable		 rel;
+	struct tlsmem		*tls;
+	uint64_t		 started_ms;
+	uint64_t		 must_finish_ms;	/* hand-window */
+	/* TLS plaintext not yet consumed */
+	uint8_t			*plain;
+	size_t			 plain_len;
+	struct km2_client	*km2;		/* until keys are derived */
+	uint8_t			 s_random1[32], s_random2[32];
+	/* data channel */
+	struct dc_key		*dc;
+	uint32_t		 tx_pid;
+	struct replay_win	 rx_replay;
+	uint64_t		 active_ms;
+	uint64_t		 expire_ms;	/* lame duck end; 0 = none */
+};
+
+#define SESSION_KS_MAX	2	/* current and lame duck */
+
+struct session {
+	struct worker		*w;
+	struct session		*hnext;		/* by_addr chain */
+	struct peer_addr	 addr;
+	uint32_t		 peer_id;	/* PKT_PEER_ID_NONE until pushed */
+	bool			 use_data_v2;
+	uint8_t			 sid_local[PKT_SID_LEN];
+	uint8_t			 sid_remote[PKT_SID_LEN];
+	/* tls-auth replay packet-ids */
+	uint32_t		 ctl_tx_pid;
+	uint32_t		 ctl_tx_time;
+	struct replay_long	 ctl_rx_replay;
+
+	struct keystate		*ks[SESSION_KS_MAX];	/* [0] newest */
+
+	/* identity and negotiated parameters (after key-method-2) */
+	char			 cn[65];
+	char			 serial[80];
+	struct peer_info	 pi;
+	bool			 authenticated;
+	bool			 use_ekm;
+	enum dc_cipher		 cipher;
+	bool			 has_vip;
+	struct in_addr		 vip;
+	bool			 pushed;
+	uint64_t		 last_push_ms;
+
+	/* liveness */
+	uint64_t		 created_ms;
+	uint64_t		 connected_wall;
+	uint64_t		 last_rx_ms;	/* any authenticated packet */
+	uint64_t		 last_tx_ms;	/* any packet sent */
+	uint64_t		 close_at_ms;	/* scheduled close; 0 = none */
+	bool			 dead;
+	struct event		*timer;
+
+	/* statistics */
+	uint64_t		 bytes_in, bytes_out;	/* tunnel payload */
+	uint64_t		 pkts_in, pkts_out;
+};
+
+/*
+ * Creates a session after a valid cookie echo (spec §5.1): our message 0
+ * (the stateless reset) counts as sent and ACKed, the client's next
+ * message is 1, our next replay packet-id is 2.
+ */
+struct session	*session_new(struct worker *, const struct peer_addr *,
+		    const uint8_t sid_local[PKT_SID_LEN],
+		    const uint8_t sid_remote[PKT_SID_LEN]);
+
+/* Ends a session at once: frees its address, peer-id and state. */
+void		 session_close(struct session *, const char *reason);
+
+struct session	*session_by_addr(struct worker *, const struct peer_addr *);
+struct session	*session_by_peer_id(struct worker *, uint32_t peer_id);
+struct session	*session_by_vip(struct worker *, struct in_addr);
+
+/* Assigns peer-id and virtual address; -1 if the pool is exhausted. */
+int		 session_assign(struct session *);
+/* Moves the session to a new transport address (float). */
+void		 session_move(struct session *, const struct peer_addr *);
+
+/* The key state for key_id, or NULL. */
+struct keystate	*session_ks(struct session *, uint8_t key_id);
+/* The newest key state with data keys, or NULL. */
+struct keystate	*session_ks_tx(struct session *);
+
+/* Re-arms the session timer for its next deadline. */
+void		 session_schedule(struct session *);
+
+/* Sessions of the worker, for shutdown and reports. */
+void		 session_foreach(struct worker *,
+		    void (*)(struct session *, void *), void *);
+
+void		 session_table_init(struct session_table *);
+void		 session_table_free(struct session_table *);
+
+#endif /* MCN_SESSION_H */

@@ -1,0 +1,454 @@
+/*
+ * The UDP side of a worker: batched receive, the first-packet classifier
+ * and stateless handshake (spec §2.5, §5), dispatch to sessions, and the
+ * batched send queue.
+ *
+ * Classify before allocating: a packet from an unknown address costs at
+ * most one HMAC (tls-auth) and, for a valid reset, one cookie HMAC and a
+ * reply; state is created only when the client echoes the cookie.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "cookie.h"
+#include "ctl.h"
+#include "data.h"
+#include "gw.h"
+#include "log.h"
+#include "session.h"
+#include "tlsauth.h"
+#include "udp.h"
+
+#define RX_BATCH		64
+#define RX_ROUNDS		8	/* batches per callback, then yield */
+/*
+ * Stateless reset replies: at most this many per second, with a burst
+ * allowance (the reply is 66 bytes for a 54-byte request, so reflection
+ * gains an attacker little; the limit bounds our work under a flood).
+ */
+#define RESET_RATE		5000.0
+#define RESET_BURST		10000.0
+
+void
+worker_clock(struct worker *w)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	w->now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->now_wall = (uint64_t)ts.tv_sec;
+}
+
+uint8_t *
+tx_begin(struct worker *w)
+{
+	if (w->tx.n == TX_BATCH)
+		tx_flush(w);
+	return w->tx.buf[w->tx.n];
+}
+
+void
+tx_commit(struct worker *w, const struct peer_addr *to, size_t len)
+{
+	struct txbatch *tx = &w->tx;
+	unsigned i = tx->n;
+
+	tx->to[i] = *to;
+	tx->iov[i].iov_base = tx->buf[i];
+	tx->iov[i].iov_len = len;
+	memset(&tx->msg[i].msg_hdr, 0, sizeof(tx->msg[i].msg_hdr));
+	tx->msg[i].msg_hdr.msg_name = &tx->to[i].u;
+	tx->msg[i].msg_hdr.msg_namelen = tx->to[i].len;
+	tx->msg[i].msg_hdr.msg_iov = &tx->iov[i];
+	tx->msg[i].msg_hdr.msg_iovlen = 1;
+	tx->n++;
+	w->ctr.tx_pkts++;
+	w->ctr.tx_bytes += len;
+}
+
+void
+tx_queue(struct worker *w, const struct peer_addr *to, const uint8_t *p,
+    size_t len)
+{
+	uint8_t *b = tx_begin(w);
+
+	memcpy(b, p, len);
+	tx_commit(w, to, len);
+}
+
+void
+tx_flush(struct worker *w)
+{
+	struct txbatch *tx = &w->tx;
+	unsigned off = 0;
+	int n;
+
+	while (off < tx->n) {
+		n = sendmmsg(w->udp_fd, tx->msg + off, tx->n - off, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* EAGAIN (buffer full) or a per-destination error:
+			 * drop this datagram, keep the rest. */
+			w->ctr.tx_dropped++;
+			off++;
+			continue;
+		}
+		off += (unsigned)n;
+	}
+	tx->n = 0;
+}
+
+static bool
+reset_allowed(struct worker *w)
+{
+	uint64_t dt = w->now_ms - w->reset_refill_ms;
+
+	if (dt > 0) {
+		w->reset_tokens += (double)dt * RESET_RATE / 1000.0;
+		if (w->reset_tokens > RESET_BURST)
+			w->reset_tokens = RESET_BURST;
+		w->reset_refill_ms = w->now_ms;
+	}
+	if (w->reset_tokens < 1.0)
+		return false;
+	w->reset_tokens -= 1.0;
+	return true;
+}
+
+/* Answers a valid HARD_RESET_CLIENT_V2 without keeping any state. */
+static void
+reset_reply(struct worker *w, const struct peer_addr *from,
+    const struct ctl_hdr *h, const uint8_t *body, size_t blen)
+{
+	const struct cfg *cfg = w->gw->cfg;
+	struct pkt_body pb;
+	struct pkt_ack ack;
+	struct ctl_hdr rh;
+	uint8_t akey[ADDR_KEYLEN], rbody[64];
+	struct wbuf wb, out;
+	size_t alen;
+
+	if (pkt_body_parse(h->op, body, blen, &pb) == -1 || pb.msgid != 0 ||
+	    !pkt_sid_valid(h->sid)) {
+		w->ctr.malformed++;
+		return;
+	}
+	if (!reset_allowed(w)) {
+		w->ctr.resets_limited++;
+		return;
+	}
+	alen = addr_key(from, akey);
+	rh.op = P_CONTROL_HARD_RESET_SERVER_V2;
+	rh.key_id = 0;
+	cookie_make(w->cookie, w->now_wall, (unsigned)cfg->hand_window, akey,
+	    alen, h->sid, rh.sid);
+	rh.pid = 1;
+	rh.ptime = (uint32_t)w->now_wall;
+	memset(&ack, 0, sizeof(ack));
+	ack.n = 1;
+	ack.id[0] = 0;
+	memcpy(ack.rsid, h->sid, PKT_SID_LEN);
+	wbuf_init(&wb, rbody, sizeof(rbody));
+	if (pkt_body_write(&wb, rh.op, &ack, 0, NULL, 0) == -1)
+		return;
+	wbuf_init(&out, tx_begin(w), PKT_BUF);
+	if (tlsauth_wrap(w->ta, &out, &rh, rbody, wb.len) == -1)
+		return;
+	tx_commit(w, from, out.len);
+	w->ctr.resets++;
+}
+
+/*
+ * The client's first packet after our reset must echo the cookie as the
+ * remote session id of its ACK array; then the session is created.
+ */
+static struct session *
+cookie_accept(struct worker *w, const struct peer_addr *from,
+    const struct ctl_hdr *h, const uint8_t *body, size_t blen)
+{
+	const struct cfg *cfg = w->gw->cfg;
+	struct pkt_body pb;
+	struct session *s;
+	uint8_t akey[ADDR_KEYLEN];
+	size_t alen;
+
+	if (pkt_body_parse(h->op, body, blen, &pb) == -1 || pb.ack.n == 0) {
+		w->ctr.unknown_peer++;
+		return NULL;
+	}
+	alen = addr_key(from, akey);
+	if (!cookie_check(w->cookie, w->now_wall, (unsigned)cfg->hand_window,
+	    akey, alen, h->sid, pb.ack.rsid)) {
+		w->ctr.bad_cookie++;
+		return NULL;
+	}
+	if ((s = session_new(w, from, pb.ack.rsid, h->sid)) == NULL) {
+		log_warnx("out of memory creating a session");
+		return NULL;
+	}
+	return s;
+}
+
+static void
+control_input(struct worker *w, const struct peer_addr *from,
+    const uint8_t *p, size_t len)
+{
+	struct ctl_hdr h;
+	const uint8_t *body;
+	size_t blen;
+	struct session *s;
+
+	if (tlsauth_unwrap(w->ta, p, len, &h, &body, &blen) == -1) {
+		w->ctr.forged++;
+		return;
+	}
+	s = session_by_addr(w, from);
+	if (s != NULL && CRYPTO_memcmp(h.sid, s->sid_remote, PKT_SID_LEN) != 0) {
+		/*
+		 * Another connection from the same address and port: the
+		 * client restarted.  Answer its reset statelessly; replace
+		 * the old session only when the new one proves itself.
+		 */
+		if (h.op == P_CONTROL_HARD_RESET_CLIENT_V2 && h.key_id == 0) {
+			reset_reply(w, from, &h, body, blen);
+			return;
+		}
+		if (h.key_id != 0 ||
+		    (h.op != P_CONTROL_V1 && h.op != P_ACK_V1)) {
+			w->ctr.unknown_peer++;
+			return;
+		}
+		{
+			struct pkt_body pb;
+			uint8_t akey[ADDR_KEYLEN];
+			size_t alen = addr_key(from, akey);
+
+			if (pkt_body_parse(h.op, body, blen, &pb) == -1 ||
+			    pb.ack.n == 0 || !cookie_check(w->cookie,
+			    w->now_wall, (unsigned)w->gw->cfg->hand_window,
+			    akey, alen, h.sid, pb.ack.rsid)) {
+				w->ctr.bad_cookie++;
+				return;
+			}
+		}
+		session_close(s, "replaced by a new connection from its address");
+		s = NULL;
+	}
+	if (s == NULL) {
+		if (h.key_id != 0) {
+			w->ctr.unknown_peer++;
+			return;
+		}
+		switch (h.op) {
+		case P_CONTROL_HARD_RESET_CLIENT_V2:
+			reset_reply(w, from, &h, body, blen);
+			return;
+		case P_CONTROL_V1:
+		case P_ACK_V1:
+			if ((s = cookie_accept(w, from, &h, body, blen)) == NULL)
+				return;
+			break;
+		default:
+			w->ctr.unknown_peer++;
+			return;
+		}
+	}
+	if (!replay_long_accept(&s->ctl_rx_replay, h.pid, h.ptime)) {
+		w->ctr.replay++;
+		return;
+	}
+	ctl_input(s, &h, body, blen);
+	session_schedule(s);
+}
+
+void
+udp_packet(struct worker *w, const struct peer_addr *from, const uint8_t *p,
+    size_t len)
+{
+	uint8_t op;
+
+	w->ctr.rx_pkts++;
+	w->ctr.rx_bytes += len;
+	if (len < 1) {
+		w->ctr.malformed++;
+		return;
+	}
+	op = pkt_op(p[0]);
+	if (op == P_DATA_V2 || op == P_DATA_V1)
+		data_net_input(w, from, p, len);
+	else if (pkt_is_control(op) && op != P_CONTROL_HARD_RESET_SERVER_V2)
+		control_input(w, from, p, len);
+	else
+		w->ctr.malformed++;	/* key-method 1, server->server, junk */
+}
+
+struct rxbatch {
+	struct mmsghdr		msg[RX_BATCH];
+	struct iovec		iov[RX_BATCH];
+	struct sockaddr_storage	from[RX_BATCH];
+	uint8_t			buf[RX_BATCH][PKT_BUF];
+};
+
+static void
+udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct rxbatch *rx = w->rx;
+	struct peer_addr from;
+	int n, i, round;
+
+	worker_clock(w);
+	for (round = 0; round < RX_ROUNDS; round++) {
+		for (i = 0; i < RX_BATCH; i++) {
+			rx->iov[i].iov_base = rx->buf[i];
+			rx->iov[i].iov_len = PKT_BUF;
+			memset(&rx->msg[i].msg_hdr, 0, sizeof(rx->msg[i].msg_hdr));
+			rx->msg[i].msg_hdr.msg_name = &rx->from[i];
+			rx->msg[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
+			rx->msg[i].msg_hdr.msg_iov = &rx->iov[i];
+			rx->msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, rx->msg, RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (rx->msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				w->ctr.malformed++;
+				continue;
+			}
+			addr_from_sockaddr(&from, &rx->from[i],
+			    rx->msg[i].msg_hdr.msg_namelen);
+			udp_packet(w, &from, rx->buf[i], rx->msg[i].msg_len);
+		}
+		tx_flush(w);
+		if (n < RX_BATCH)
+			break;
+	}
+	tx_flush(w);
+}
+
+static void
+tun_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	uint8_t *buf = w->tunbuf;
+	ssize_t n;
+	int i;
+
+	worker_clock(w);
+	for (i = 0; i < RX_BATCH * RX_ROUNDS; i++) {
+		n = read(fd, buf, PKT_BUF);
+		if (n <= 0)
+			break;
+		w->ctr.tun_rx_pkts++;
+		data_tun_input(w, buf, (size_t)n);
+	}
+	tx_flush(w);
+}
+
+int
+udp_socket(const struct cfg *cfg, char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+	int fd, sz = 4 << 20;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* Big buffers absorb bursts; FORCE needs CAP_NET_ADMIN. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = cfg->local;
+	sin.sin_port = htons(cfg->port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		snprintf(err, errlen, "bind to port %u: %s", cfg->port,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+worker_start(struct worker *w, char *err, size_t errlen)
+{
+	uint8_t key[256];
+	unsigned i;
+
+	worker_clock(w);
+	if ((w->rx = malloc(sizeof(*w->rx))) == NULL ||
+	    (w->tunbuf = malloc(PKT_BUF)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < TX_BATCH; i++)
+		if ((w->tx.buf[i] = malloc(PKT_BUF)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	memcpy(key, w->gw->cfg->tls_auth_key, sizeof(key));
+	w->ta = tlsauth_new(key, w->gw->cfg->tls_auth_dir, w->gw->cfg->auth,
+	    err, errlen);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (w->ta == NULL)
+		return -1;
+	if ((w->cookie = cookie_new(w->gw->cookie_key)) == NULL) {
+		snprintf(err, errlen, "cannot create the cookie HMAC");
+		return -1;
+	}
+	session_table_init(&w->st);
+	w->reset_tokens = RESET_BURST;
+	w->reset_refill_ms = w->now_ms;
+	w->ev_udp = event_new(w->base, w->udp_fd, EV_READ | EV_PERSIST,
+	    udp_read_cb, w);
+	w->ev_tun = event_new(w->base, w->gw->tun_fd, EV_READ | EV_PERSIST,
+	    tun_read_cb, w);
+	if (w->ev_udp == NULL || w->ev_tun == NULL ||
+	    event_add(w->ev_udp, NULL) == -1 || event_add(w->ev_tun, NULL) == -1) {
+		snprintf(err, errlen, "cannot register socket events");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_cb(struct session *s, void *arg)
+{
+	session_close(s, arg);
+}
+
+void
+worker_stop(struct worker *w)
+{
+	unsigned i;
+
+	session_foreach(w, close_cb, "server shutting down");
+	if (w->ev_udp)
+		event_free(w->ev_udp);
+	if (w->ev_tun)
+		event_free(w->ev_tun);
+	tlsauth_free(w->ta);
+	cookie_free(w->cookie);
+	session_table_free(&w->st);
+	for (i = 0; i < TX_BATCH; i++)
+		free(w->tx.buf[i]);
+	free(w->rx);
+	free(w->tunbuf);
+}
