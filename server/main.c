@@ -41,7 +41,7 @@ struct daemon_state {
 	struct worker	 w;
 	struct netcfg	*nc;
 	bool		 nat_up;
-	struct event	*ev_sig[3];
+	struct event	*ev_sig[4];
 	struct event	*ev_linger;
 	uint64_t	 linger_until;
 };
@@ -135,6 +135,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct daemon_state *d = arg;
 	struct timeval tv = { 0, SHUTDOWN_POLL_MS * 1000 };
 
+	if (sig == SIGUSR2) {
+		worker_log_stats(&d->w);
+		return;
+	}
 	if (sig == SIGHUP) {
 		log_warnx("SIGHUP: configuration and CRL reload are not "
 		    "implemented yet; nothing was changed");
@@ -142,7 +146,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	if (d->w.stopping)
 		return;
-	log_info("%s received, telling %u client(s) to reconnect and "
+	log_at(1, "%s received, telling %u client(s) to reconnect and "
 	    "shutting down", strsignal((int)sig), d->w.st.count);
 	d->w.stopping = true;
 	worker_clock(&d->w);
@@ -176,7 +180,7 @@ teardown(struct daemon_state *d)
 static int
 run(const char *path)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR2 };
 	struct daemon_state d;
 	struct cfg *cfg;
 	char err[1024], gbuf[INET_ADDRSTRLEN];
@@ -204,6 +208,7 @@ run(const char *path)
 		goto out;
 	}
 	if ((d.nc = netcfg_open(err, sizeof(err))) == NULL ||
+	    netcfg_ipv6_off(d.gw.tun_name, err, sizeof(err)) == -1 ||
 	    netcfg_tun_up(d.nc, d.gw.tun_name, d.gw.gw_addr, cfg->server_prefix,
 	    cfg->tun_mtu, err, sizeof(err)) == -1 ||
 	    netcfg_forwarding_on(d.nc, err, sizeof(err)) == -1) {
@@ -237,10 +242,10 @@ run(const char *path)
 	}
 	d.ev_linger = evtimer_new(d.w.base, linger_cb, &d);
 
-	log_info("%s up: %s/%d, NAT out of %s, listening on udp port %u",
+	log_at(1, "%s up: %s/%d, NAT out of %s, listening on udp port %u",
 	    d.gw.tun_name, inaddr_str(d.gw.gw_addr, gbuf), cfg->server_prefix,
 	    cfg->exit_if, cfg->port);
-	log_info("Initialization Sequence Completed");
+	log_at(1, "Initialization Sequence Completed");
 	event_base_dispatch(d.w.base);
 	rc = 0;
 out:
@@ -249,12 +254,14 @@ out:
 			event_free(d.ev_sig[i]);
 	if (d.ev_linger)
 		event_free(d.ev_linger);
+	if (d.w.base)
+		worker_log_stats(&d.w);
 	teardown(&d);
 	if (d.w.base)
 		event_base_free(d.w.base);
 	cfg_free(cfg);
 	if (rc == 0)
-		log_info("exited cleanly");
+		log_at(1, "exited cleanly");
 	return rc;
 }
 

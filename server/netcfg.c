@@ -266,3 +266,24 @@ netcfg_forwarding_restore(struct netcfg *nc)
 	if (netcfg_fwd_write('0', err, sizeof(err)) == 0)
 		nc->fwd_changed = 0;
 }
+
+int
+netcfg_ipv6_off(const char *ifname, char *err, size_t errlen)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+	    ifname);
+	if ((f = fopen(path, "w")) == NULL) {
+		if (errno == ENOENT)
+			return 0;	/* no IPv6 in this kernel */
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fputs("1\n", f) == EOF || fclose(f) == EOF) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

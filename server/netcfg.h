@@ -18,6 +18,13 @@ void		 netcfg_close(struct netcfg *);
 int	netcfg_tun_up(struct netcfg *, const char *ifname, struct in_addr addr,
 	    int prefix, int mtu, char *err, size_t errlen);
 
+/*
+ * Turns IPv6 off on ifname (no link-local address, no router
+ * solicitations) while the tunnel carries IPv4 only.  A kernel without
+ * IPv6 is not an error.  0 or -1.
+ */
+int	netcfg_ipv6_off(const char *ifname, char *err, size_t errlen);
+
 /* True if the interface exists. */
 bool	netcfg_link_exists(struct netcfg *, const char *ifname);
 

@@ -452,3 +452,30 @@ worker_stop(struct worker *w)
 	free(w->rx);
 	free(w->tunbuf);
 }
+
+void
+worker_log_stats(struct worker *w)
+{
+	const struct counters *c = &w->ctr;
+
+	log_event(1, "stats", "clients=%u rx_pkts=%llu tx_pkts=%llu "
+	    "tun_rx_pkts=%llu tun_tx_pkts=%llu forged=%llu unknown_peer=%llu "
+	    "malformed=%llu replay=%llu decrypt_failed=%llu spoofed_src=%llu "
+	    "no_route=%llu resets=%llu resets_limited=%llu bad_cookie=%llu "
+	    "handshakes_ok=%llu handshakes_failed=%llu tx_dropped=%llu "
+	    "tun_dropped=%llu", w->st.count,
+	    (unsigned long long)c->rx_pkts, (unsigned long long)c->tx_pkts,
+	    (unsigned long long)c->tun_rx_pkts,
+	    (unsigned long long)c->tun_tx_pkts,
+	    (unsigned long long)c->forged, (unsigned long long)c->unknown_peer,
+	    (unsigned long long)c->malformed, (unsigned long long)c->replay,
+	    (unsigned long long)c->decrypt_failed,
+	    (unsigned long long)c->spoofed_src,
+	    (unsigned long long)c->no_route, (unsigned long long)c->resets,
+	    (unsigned long long)c->resets_limited,
+	    (unsigned long long)c->bad_cookie,
+	    (unsigned long long)c->handshakes_ok,
+	    (unsigned long long)c->handshakes_failed,
+	    (unsigned long long)c->tx_dropped,
+	    (unsigned long long)c->tun_dropped);
+}

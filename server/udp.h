@@ -19,6 +19,8 @@ void	udp_packet(struct worker *, const struct peer_addr *from,
 	    const uint8_t *p, size_t len);
 /* Registers the worker's events; w->gw, w->base, w->udp_fd are set. */
 int	worker_start(struct worker *, char *err, size_t errlen);
+/* Logs the worker's counters as one "event=stats" line. */
+void	worker_log_stats(struct worker *);
 /* Closes every session and frees the worker's state. */
 void	worker_stop(struct worker *);
 
