@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -31,15 +32,16 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "tlscert.h"
 #include "tlsmem.h"
 
 #define EKM_LABEL	"EXPORTER-OpenVPN-datakeys"
 #define EKM_LEN		256
-#define CN_MAX		64	/* X.509 ub-common-name; OpenVPN's limit */
 
 struct tlsmem_ctx {
 	SSL_CTX		*ssl_ctx;
 	bool		 server;
+	int64_t		 crl_next_update;	/* 0 = no CRL */
 };
 
 struct tlsmem {
@@ -52,135 +54,6 @@ struct tlsmem {
 	char		 err[320];
 };
 
-/* The reason of the newest queued OpenSSL error, or a placeholder. */
-static const char *
-ossl_reason(void)
-{
-	const char *r = ERR_reason_error_string(ERR_peek_last_error());
-
-	return r != NULL ? r : "unknown OpenSSL error";
-}
-
-/* printf into err, then empty the (thread-local) OpenSSL error queue. */
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	ERR_clear_error();
-}
-
-/*
- * Subject CN as OpenVPN derives the client identity: the last CN entry,
- * as UTF-8, every byte that is not printable ASCII replaced by '_', at
- * most 64 characters.  "" if there is none.
- */
-static void
-cert_cn(X509 *x, char *out, size_t cap)
-{
-	X509_NAME *name;
-	X509_NAME_ENTRY *ent;
-	unsigned char *u = NULL;
-	int i, last = -1, n;
-	size_t k;
-
-	out[0] = '\0';
-	if (x == NULL || (name = X509_get_subject_name(x)) == NULL)
-		return;
-	while ((i = X509_NAME_get_index_by_NID(name, NID_commonName,
-	    last)) >= 0)
-		last = i;
-	if (last < 0 || (ent = X509_NAME_get_entry(name, last)) == NULL)
-		return;
-	if ((n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(ent))) < 0) {
-		ERR_clear_error();
-		return;
-	}
-	for (k = 0; k < (size_t)n && k < CN_MAX && k + 1 < cap; k++)
-		out[k] = (u[k] >= 0x20 && u[k] <= 0x7e) ? (char)u[k] : '_';
-	out[k] = '\0';
-	OPENSSL_free(u);
-}
-
-/*
- * What we demand of the peer's leaf beyond a valid chain.  Clients: EKU
- * clientAuth (a certificate without EKU or with serverAuth only is
- * refused) and a CN, which is the client's identity.  Servers (client
- * role): what "remote-cert-tls server" demands, keyUsage + EKU serverAuth.
- */
-static const char *
-leaf_policy(X509 *x, bool we_are_server)
-{
-	uint32_t f = X509_get_extension_flags(x);
-	char cn[CN_MAX + 1];
-
-	if (f & EXFLAG_INVALID)
-		return "certificate has malformed extensions";
-	if (we_are_server) {
-		if (!(f & EXFLAG_XKUSAGE) ||
-		    !(X509_get_extended_key_usage(x) & XKU_SSL_CLIENT))
-			return "certificate lacks EKU clientAuth";
-		cert_cn(x, cn, sizeof(cn));
-		if (cn[0] == '\0')
-			return "certificate has no subject CN";
-		return NULL;
-	}
-	if (!(f & EXFLAG_KUSAGE))
-		return "server certificate has no keyUsage extension";
-	if (!(f & EXFLAG_XKUSAGE) ||
-	    !(X509_get_extended_key_usage(x) & XKU_SSL_SERVER))
-		return "server certificate lacks EKU serverAuth";
-	return NULL;
-}
-
-/* Plain words for a chain-verification error at the given depth. */
-static const char *
-verify_reason(int e, int depth, X509 *leaf, bool we_are_server)
-{
-	const char *p;
-
-	switch (e) {
-	case X509_V_ERR_CERT_REVOKED:
-		return "certificate revoked";
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-	case X509_V_ERR_CERT_UNTRUSTED:
-		return "certificate is not signed by our CA";
-	case X509_V_ERR_CERT_HAS_EXPIRED:
-		return "certificate has expired";
-	case X509_V_ERR_CERT_NOT_YET_VALID:
-		return "certificate is not yet valid";
-	case X509_V_ERR_UNABLE_TO_GET_CRL:
-		return "no CRL for the certificate's issuer (every CA in "
-		    "the chain needs a CRL)";
-	case X509_V_ERR_CRL_HAS_EXPIRED:
-		return "our CRL has expired (its nextUpdate has passed)";
-	case X509_V_ERR_CRL_NOT_YET_VALID:
-		return "our CRL is not yet valid";
-	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
-	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
-		return "our CRL's signature does not verify";
-	case X509_V_ERR_INVALID_PURPOSE:
-		/* OpenSSL's purpose check: say which property is missing. */
-		if (depth == 0 && (p = leaf_policy(leaf, we_are_server)) != NULL)
-			return p;
-		return we_are_server ? "certificate is not valid for TLS "
-		    "client authentication" : "certificate is not valid for "
-		    "a TLS server";
-	default:
-		return X509_verify_cert_error_string(e);
-	}
-}
-
 /* Records the first refusal reason of a session, naming the CN if any. */
 static void
 refuse(struct tlsmem *t, const char *why, X509 *leaf)
@@ -189,7 +62,7 @@ refuse(struct tlsmem *t, const char *why, X509 *leaf)
 
 	if (t->err[0] != '\0')
 		return;
-	cert_cn(leaf, cn, sizeof(cn));
+	tlscert_cn(leaf, cn, sizeof(cn));
 	if (cn[0] != '\0')
 		snprintf(t->err, sizeof(t->err), "%s (CN \"%s\")", why, cn);
 	else
@@ -209,9 +82,9 @@ verify_cb(int ok, X509_STORE_CTX *sctx)
 	if (t == NULL)
 		return 0;
 	if (!ok)
-		why = verify_reason(X509_STORE_CTX_get_error(sctx), depth, leaf,
+		why = tlscert_verify_reason(X509_STORE_CTX_get_error(sctx), depth, leaf,
 		    t->server);
-	else if (depth == 0 && (why = leaf_policy(leaf, t->server)) != NULL)
+	else if (depth == 0 && (why = tlscert_leaf_policy(leaf, t->server)) != NULL)
 		X509_STORE_CTX_set_error(sctx, X509_V_ERR_INVALID_PURPOSE);
 	if (why == NULL)
 		return 1;
@@ -244,198 +117,6 @@ info_cb(const SSL *ssl, int where, int ret)
 }
 
 static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	return 0;	/* encrypted keys are refused, never prompted for */
-}
-
-static bool
-pem_at_end(void)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	return ERR_GET_LIB(e) == ERR_LIB_PEM &&
-	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
-}
-
-/*
- * Appends every certificate (crls NULL) or every CRL (certs NULL) in pem
- * to the stack given; at least one must be there.  Other PEM blocks are
- * skipped, so a combined file works.  what names the input.
- */
-static int
-load_pem(const char *pem, const char *what, STACK_OF(X509) *certs,
-    STACK_OF(X509_CRL) *crls, char *err, size_t errlen)
-{
-	X509 *x = NULL;
-	X509_CRL *c = NULL;
-	BIO *b;
-	int n, rc = -1;
-
-	if (pem == NULL) {
-		seterr(err, errlen, "%s: not configured", what);
-		return -1;
-	}
-	if ((b = BIO_new_mem_buf(pem, -1)) == NULL) {
-		seterr(err, errlen, "%s: out of memory", what);
-		return -1;
-	}
-	for (n = 0;; n++) {
-		ERR_set_mark();
-		if (crls == NULL)
-			x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
-		else
-			c = PEM_read_bio_X509_CRL(b, NULL, no_passphrase, NULL);
-		if (x == NULL && c == NULL) {
-			if (n > 0 && pem_at_end()) {
-				ERR_pop_to_mark();
-				rc = 0;
-				break;
-			}
-			ERR_clear_last_mark();
-			seterr(err, errlen, "%s: %s %s: %s", what, n > 0 ?
-			    "cannot parse a" : "no readable", crls == NULL ?
-			    "certificate" : "CRL", ossl_reason());
-			break;
-		}
-		ERR_clear_last_mark();
-		if (x != NULL ? !sk_X509_push(certs, x) :
-		    !sk_X509_CRL_push(crls, c)) {
-			X509_free(x);
-			X509_CRL_free(c);
-			seterr(err, errlen, "%s: out of memory", what);
-			break;
-		}
-		x = NULL;
-		c = NULL;
-	}
-	BIO_free(b);
-	return rc;
-}
-
-static EVP_PKEY *
-load_key(const char *pem, char *err, size_t errlen)
-{
-	EVP_PKEY *k;
-	BIO *b;
-
-	if ((b = BIO_new_mem_buf(pem, -1)) == NULL) {
-		seterr(err, errlen, "key: out of memory");
-		return NULL;
-	}
-	if ((k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL)) ==
-	    NULL)
-		seterr(err, errlen, "key: no readable unencrypted private "
-		    "key: %s", ossl_reason());
-	BIO_free(b);
-	return k;
-}
-
-/* Does leaf chain to a certificate of ca (validity dates not checked)? */
-static int
-check_chain(STACK_OF(X509) *ca, X509 *leaf, STACK_OF(X509) *untrusted,
-    char *err, size_t errlen)
-{
-	X509_STORE *st = NULL;
-	X509_STORE_CTX *sctx = NULL;
-	int i, rc = -1;
-
-	if ((st = X509_STORE_new()) == NULL ||
-	    (sctx = X509_STORE_CTX_new()) == NULL) {
-		seterr(err, errlen, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < sk_X509_num(ca); i++)
-		X509_STORE_add_cert(st, sk_X509_value(ca, i));
-	if (!X509_STORE_CTX_init(sctx, st, leaf, untrusted)) {
-		seterr(err, errlen, "cert: %s", ossl_reason());
-		goto done;
-	}
-	/* Structure only: dates are the peers' business at handshake time. */
-	X509_STORE_CTX_set_flags(sctx, X509_V_FLAG_NO_CHECK_TIME);
-	if (X509_verify_cert(sctx) != 1) {
-		seterr(err, errlen, "cert: certificate does not chain to the "
-		    "CA in ca: %s", X509_verify_cert_error_string(
-		    X509_STORE_CTX_get_error(sctx)));
-		goto done;
-	}
-	rc = 0;
-done:
-	X509_STORE_CTX_free(sctx);
-	X509_STORE_free(st);
-	ERR_clear_error();
-	return rc;
-}
-
-/* What every "remote-cert-tls server" client would refuse later. */
-static int
-check_server_leaf(X509 *x, char *err, size_t errlen)
-{
-	uint32_t f = X509_get_extension_flags(x);
-
-	if (f & EXFLAG_INVALID) {
-		seterr(err, errlen, "cert: certificate has malformed "
-		    "extensions");
-		return -1;
-	}
-	if (!(f & EXFLAG_KUSAGE)) {
-		seterr(err, errlen, "cert: server certificate has no keyUsage "
-		    "extension; clients with remote-cert-tls server refuse it");
-		return -1;
-	}
-	if (!(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE)) {
-		seterr(err, errlen, "cert: server certificate keyUsage lacks "
-		    "digitalSignature, which ECDHE and TLS 1.3 need");
-		return -1;
-	}
-	if (!(f & EXFLAG_XKUSAGE) ||
-	    !(X509_get_extended_key_usage(x) & XKU_SSL_SERVER)) {
-		seterr(err, errlen, "cert: server certificate lacks EKU "
-		    "serverAuth; clients with remote-cert-tls server refuse "
-		    "it");
-		return -1;
-	}
-	return 0;
-}
-
-/* Each CRL must carry a valid signature of one of our CAs. */
-static int
-check_crls(STACK_OF(X509_CRL) *crls, STACK_OF(X509) *ca, char *err,
-    size_t errlen)
-{
-	X509_CRL *crl;
-	X509 *c;
-	char name[256];
-	int i, j;
-	bool ok;
-
-	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
-		crl = sk_X509_CRL_value(crls, i);
-		for (ok = false, j = 0; !ok && j < sk_X509_num(ca); j++) {
-			c = sk_X509_value(ca, j);
-			ok = X509_NAME_cmp(X509_get_subject_name(c),
-			    X509_CRL_get_issuer(crl)) == 0 &&
-			    X509_CRL_verify(crl, X509_get0_pubkey(c)) == 1;
-			if (ok && (X509_get_extension_flags(c) & EXFLAG_KUSAGE) &&
-			    !(X509_get_key_usage(c) & KU_CRL_SIGN)) {
-				seterr(err, errlen, "crl: CA keyUsage lacks "
-				    "cRLSign, so its CRL would be refused");
-				return -1;
-			}
-		}
-		if (!ok) {
-			X509_NAME_oneline(X509_CRL_get_issuer(crl), name,
-			    sizeof(name));
-			seterr(err, errlen, "crl: CRL of \"%s\" is not signed "
-			    "by a CA in ca", name);
-			return -1;
-		}
-	}
-	ERR_clear_error();
-	return 0;
-}
-
-static int
 version_ok(int v)
 {
 	return v == TLS1_2_VERSION || v == TLS1_3_VERSION;
@@ -459,53 +140,53 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 	vmax = conf->tls_version_max;
 	if (!version_ok(vmin) || (vmax != 0 && (!version_ok(vmax) ||
 	    vmax < vmin))) {
-		seterr(err, errlen, "tls versions: min and max must be TLS "
+		tlscert_seterr(err, errlen, "tls versions: min and max must be TLS "
 		    "1.2 or 1.3, min <= max");
 		goto fail;
 	}
 	if ((ca = sk_X509_new_null()) == NULL ||
 	    (chain = sk_X509_new_null()) == NULL ||
 	    (crls = sk_X509_CRL_new_null()) == NULL) {
-		seterr(err, errlen, "out of memory");
+		tlscert_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (load_pem(conf->ca_pem, "ca", ca, NULL, err, errlen) == -1)
+	if (tlscert_load_pem(conf->ca_pem, "ca", ca, NULL, err, errlen) == -1)
 		goto fail;
 	if (server || conf->cert_pem != NULL) {
-		if (load_pem(conf->cert_pem, "cert", chain, NULL, err,
+		if (tlscert_load_pem(conf->cert_pem, "cert", chain, NULL, err,
 		    errlen) == -1)
 			goto fail;
 		if (conf->key_pem == NULL) {
-			seterr(err, errlen, "key: not configured");
+			tlscert_seterr(err, errlen, "key: not configured");
 			goto fail;
 		}
-		if ((key = load_key(conf->key_pem, err, errlen)) == NULL)
+		if ((key = tlscert_load_key(conf->key_pem, err, errlen)) == NULL)
 			goto fail;
 		leaf = sk_X509_shift(chain);	/* chain keeps the rest */
 		if (X509_check_private_key(leaf, key) != 1) {
-			seterr(err, errlen, "key: private key does not match "
-			    "the certificate (%s)", ossl_reason());
+			tlscert_seterr(err, errlen, "key: private key does not match "
+			    "the certificate (%s)", tlscert_ossl_reason());
 			goto fail;
 		}
 	}
 	if (server) {
-		if (check_chain(ca, leaf, chain, err, errlen) == -1 ||
-		    check_server_leaf(leaf, err, errlen) == -1)
+		if (tlscert_check_chain(ca, leaf, chain, err, errlen) == -1 ||
+		    tlscert_check_server_leaf(leaf, err, errlen) == -1)
 			goto fail;
 	}
-	if (conf->crl_pem != NULL && (load_pem(conf->crl_pem, "crl", NULL,
-	    crls, err, errlen) == -1 || check_crls(crls, ca, err, errlen) == -1))
+	if (conf->crl_pem != NULL && (tlscert_load_pem(conf->crl_pem, "crl", NULL,
+	    crls, err, errlen) == -1 || tlscert_check_crls(crls, ca, err, errlen) == -1))
 		goto fail;
 
 	if ((sc = SSL_CTX_new(server ? TLS_server_method() :
 	    TLS_client_method())) == NULL ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		tlscert_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (!SSL_CTX_set_min_proto_version(sc, vmin) ||
 	    !SSL_CTX_set_max_proto_version(sc, vmax)) {
-		seterr(err, errlen, "tls versions: %s", ossl_reason());
+		tlscert_seterr(err, errlen, "tls versions: %s", tlscert_ossl_reason());
 		goto fail;
 	}
 	/* A fresh session per key_id: no tickets, no cache, no renegotiation. */
@@ -521,13 +202,13 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 		if (!X509_STORE_add_cert(store, sk_X509_value(ca, i)) ||
 		    (server && !SSL_CTX_add_client_CA(sc,
 		    sk_X509_value(ca, i)))) {
-			seterr(err, errlen, "ca: %s", ossl_reason());
+			tlscert_seterr(err, errlen, "ca: %s", tlscert_ossl_reason());
 			goto fail;
 		}
 	}
 	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
 		if (!X509_STORE_add_crl(store, sk_X509_CRL_value(crls, i))) {
-			seterr(err, errlen, "crl: %s", ossl_reason());
+			tlscert_seterr(err, errlen, "crl: %s", tlscert_ossl_reason());
 			goto fail;
 		}
 	}
@@ -538,13 +219,13 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 	if (leaf != NULL) {
 		if (!SSL_CTX_use_certificate(sc, leaf) ||
 		    !SSL_CTX_use_PrivateKey(sc, key)) {
-			seterr(err, errlen, "cert: %s", ossl_reason());
+			tlscert_seterr(err, errlen, "cert: %s", tlscert_ossl_reason());
 			goto fail;
 		}
 		for (i = 0; i < sk_X509_num(chain); i++) {
 			if (!SSL_CTX_add1_chain_cert(sc,
 			    sk_X509_value(chain, i))) {
-				seterr(err, errlen, "cert: %s", ossl_reason());
+				tlscert_seterr(err, errlen, "cert: %s", tlscert_ossl_reason());
 				goto fail;
 			}
 		}
@@ -555,6 +236,18 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 
 	c->ssl_ctx = sc;
 	c->server = server;
+	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+		const ASN1_TIME *nu =
+		    X509_CRL_get0_nextUpdate(sk_X509_CRL_value(crls, i));
+		struct tm tm;
+		int64_t t;
+
+		if (nu == NULL || ASN1_TIME_to_tm(nu, &tm) != 1)
+			continue;
+		t = (int64_t)timegm(&tm);
+		if (c->crl_next_update == 0 || t < c->crl_next_update)
+			c->crl_next_update = t;
+	}
 	sc = NULL;
 	goto done;
 fail:
@@ -659,7 +352,7 @@ fail(struct tlsmem *t, int sslerr, const char *what)
 	    ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
 		snprintf(t->err, sizeof(t->err), "client sent no certificate");
 	else if (e != 0)
-		snprintf(t->err, sizeof(t->err), "%s: %s", what, ossl_reason());
+		snprintf(t->err, sizeof(t->err), "%s: %s", what, tlscert_ossl_reason());
 	else
 		snprintf(t->err, sizeof(t->err), "%s (SSL error %d)", what,
 		    sslerr);
@@ -784,7 +477,7 @@ tlsmem_peer_info(const struct tlsmem *t, struct tlsmem_peer *pi)
 	if (!t->established || t->failed ||
 	    (x = SSL_get0_peer_certificate(t->ssl)) == NULL)
 		return -1;
-	cert_cn(x, pi->cn, sizeof(pi->cn));
+	tlscert_cn(x, pi->cn, sizeof(pi->cn));
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) !=
 	    NULL && (hex = BN_bn2hex(bn)) != NULL) {
 		snprintf(pi->serial, sizeof(pi->serial), "%s", hex);
@@ -798,4 +491,53 @@ tlsmem_peer_info(const struct tlsmem *t, struct tlsmem_peer *pi)
 		    SSL_CIPHER_get_name(ciph));
 	ERR_clear_error();
 	return 0;
+}
+
+struct tlsmem_cert *
+tlsmem_peer_cert(const struct tlsmem *t)
+{
+	/* SSL_get1_peer_certificate: a new reference the caller owns. */
+	return (struct tlsmem_cert *)SSL_get1_peer_certificate(t->ssl);
+}
+
+void
+tlsmem_cert_free(struct tlsmem_cert *c)
+{
+	X509_free((X509 *)c);
+}
+
+int
+tlsmem_ctx_verify(const struct tlsmem_ctx *c, const struct tlsmem_cert *cert,
+    char *err, size_t errlen)
+{
+	X509 *x = (X509 *)cert;
+	X509_STORE_CTX *sctx;
+	const char *why = NULL;
+	int rc = -1;
+
+	if ((sctx = X509_STORE_CTX_new()) == NULL ||
+	    !X509_STORE_CTX_init(sctx, SSL_CTX_get_cert_store(c->ssl_ctx), x,
+	    NULL)) {
+		tlscert_seterr(err, errlen, "out of memory");
+		X509_STORE_CTX_free(sctx);
+		return -1;
+	}
+	if (X509_verify_cert(sctx) != 1)
+		why = tlscert_verify_reason(X509_STORE_CTX_get_error(sctx),
+		    X509_STORE_CTX_get_error_depth(sctx), x, c->server);
+	else
+		why = tlscert_leaf_policy(x, c->server);
+	if (why != NULL)
+		tlscert_seterr(err, errlen, "%s", why);
+	else
+		rc = 0;
+	X509_STORE_CTX_free(sctx);
+	ERR_clear_error();
+	return rc;
+}
+
+int64_t
+tlsmem_ctx_crl_next_update(const struct tlsmem_ctx *c)
+{
+	return c->crl_next_update;
 }

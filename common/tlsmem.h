@@ -93,4 +93,23 @@ struct tlsmem_peer {
 };
 int	tlsmem_peer_info(const struct tlsmem *, struct tlsmem_peer *);
 
+/*
+ * A verified peer certificate kept by a session, so that a new CA/CRL
+ * can be applied to clients already connected (CRL reload).
+ */
+struct tlsmem_cert;
+
+/* The peer's leaf after the handshake (a new reference), or NULL. */
+struct tlsmem_cert *tlsmem_peer_cert(const struct tlsmem *);
+void	tlsmem_cert_free(struct tlsmem_cert *);
+/*
+ * Verifies cert against the context's CA and CRL and our leaf policy, as
+ * a handshake would now.  0, or -1 with the reason in err (e.g.
+ * "certificate revoked").
+ */
+int	tlsmem_ctx_verify(const struct tlsmem_ctx *, const struct tlsmem_cert *,
+	    char *err, size_t errlen);
+/* The earliest nextUpdate of the context's CRLs (Unix time), 0 if none. */
+int64_t	tlsmem_ctx_crl_next_update(const struct tlsmem_ctx *);
+
 #endif /* MCN_TLSMEM_H */

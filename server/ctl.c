@@ -29,6 +29,8 @@
 #define TRAN_WINDOW_S	60
 /* After AUTH_FAILED, keep the session this long for retransmissions. */
 #define AUTH_FAIL_LINGER_MS	2000
+/* After RESTART/HALT to a kicked client, the same, shorter. */
+#define KICK_LINGER_MS		500
 
 static void	ks_pump(struct session *, struct keystate *);
 
@@ -151,10 +153,10 @@ ctl_flush(struct session *s)
 }
 
 static void
-session_fail(struct session *s, uint64_t linger_ms)
+session_fail(struct session *s, uint64_t linger_ms, const char *reason)
 {
 	s->dead = true;
-	s->close_at_ms = s->w->now_ms + linger_ms;
+	session_close_later(s, linger_ms, reason);
 }
 
 /* Writes one NUL-terminated text command as its own TLS record. */
@@ -162,6 +164,18 @@ static int
 ks_write_cmd(struct keystate *ks, const char *cmd)
 {
 	return tlsmem_write(ks->tls, (const uint8_t *)cmd, strlen(cmd) + 1);
+}
+
+void
+ctl_kick(struct session *s, const char *cmd, const char *reason)
+{
+	char abuf[ADDR_STRLEN];
+
+	log_event(1, "kick", "cn=%s addr=%s reason=\"%s\"", s->cn,
+	    addr_str(&s->addr, abuf), reason);
+	ctl_command(s, cmd);
+	session_close_later(s, KICK_LINGER_MS, reason);
+	session_schedule(s);
 }
 
 int
@@ -189,7 +203,7 @@ auth_failed(struct session *s, struct keystate *ks, const char *reason)
 	snprintf(msg, sizeof(msg), "AUTH_FAILED,%s", reason);
 	ks_write_cmd(ks, msg);
 	ks->state = KS_FAILED;
-	session_fail(s, AUTH_FAIL_LINGER_MS);
+	session_fail(s, AUTH_FAIL_LINGER_MS, reason);
 }
 
 /* The OCC options string we send in key-method-2 (spec §6.3). */
@@ -289,6 +303,7 @@ ks_got_km2(struct session *s, struct keystate *ks)
 	if (first) {
 		memcpy(s->cn, peer.cn, sizeof(s->cn));
 		memcpy(s->serial, peer.serial, sizeof(s->serial));
+		s->cert = tlsmem_peer_cert(ks->tls);
 		peer_info_parse(ks->km2->peer_info, &s->pi);
 		if (ncp_select(cfg->data_ciphers, &s->pi, ks->km2->options,
 		    NULL, cipher, sizeof(cipher)) == -1) {
@@ -376,7 +391,7 @@ ks_command(struct session *s, struct keystate *ks, const char *cmd)
 			push_reply(s, ks);
 	} else if (strcmp(cmd, "EXIT") == 0) {
 		log_at(3, "%s (%s) sent EXIT", s->cn, addr_str(&s->addr, abuf));
-		s->close_at_ms = s->w->now_ms;
+		session_close_later(s, 0, "client exited (EXIT)");
 	} else
 		log_at(4, "%s: ignoring control message \"%.64s\"", s->cn, cmd);
 }
@@ -445,7 +460,7 @@ ks_pump(struct session *s, struct keystate *ks)
 			s->w->ctr.handshakes_failed++;
 			ks->state = KS_FAILED;
 			/* The alert TLS queued goes out with the flush. */
-			session_fail(s, 0);
+			session_fail(s, 0, "TLS handshake refused");
 			return;
 		}
 		if (rc == 0)
@@ -588,7 +603,7 @@ ctl_timer(struct session *s)
 				log_at(3, "%s: TLS handshake did not finish "
 				    "within hand-window (%d s)",
 				    addr_str(&s->addr, abuf), cfg->hand_window);
-				session_fail(s, 0);
+				session_fail(s, 0, "TLS handshake timed out");
 				return;
 			}
 			/* A failed renegotiation: the old key carries on. */

@@ -28,6 +28,12 @@ void	ctl_flush(struct session *);
  * established key state.  0 or -1. */
 int	ctl_command(struct session *, const char *cmd);
 
+/*
+ * Ends a session from our side: sends cmd ("RESTART", "HALT,...") and
+ * closes it shortly after (long enough to retransmit once); logs reason.
+ */
+void	ctl_kick(struct session *, const char *cmd, const char *reason);
+
 /* Earliest control-channel deadline (retransmit, hand-window). */
 uint64_t ctl_deadline(struct session *);
 /* Called by the session timer: retransmits, fails late handshakes. */

@@ -103,7 +103,7 @@ data_net_input(struct worker *w, const struct peer_addr *from,
 		break;
 	case DC_OCC_EXIT:
 		log_at(3, "%s sent OCC_EXIT", s->cn);
-		s->close_at_ms = w->now_ms;
+		session_close_later(s, 0, "client exited (OCC_EXIT)");
 		session_schedule(s);
 		return;
 	default:

@@ -54,6 +54,8 @@ struct gw {
 	char			 tun_name[IFNAMSIZ];
 	int			 tun_fd;
 	uint8_t			 cookie_key[32];
+	char			*crl_pem;	/* the CRL in force (PEM) */
+	int64_t			 crl_next_update;
 	uint64_t		 start_wall;
 };
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cfg_lex.h"
 #include "ctl.h"
 #include "gw.h"
 #include "log.h"
@@ -129,6 +130,81 @@ restart_cb(struct session *s, void *arg)
 		ctl_command(s, "RESTART");
 }
 
+struct reverify {
+	struct tlsmem_ctx	*ctx;
+	unsigned		 kicked;
+};
+
+static void
+reverify_cb(struct session *s, void *arg)
+{
+	struct reverify *rv = arg;
+	char err[256], msg[300];
+
+	if (!s->authenticated || s->cert == NULL || s->close_at_ms)
+		return;
+	if (tlsmem_ctx_verify(rv->ctx, s->cert, err, sizeof(err)) == 0)
+		return;
+	snprintf(msg, sizeof(msg), "HALT,%s", err);
+	ctl_kick(s, msg, err);
+	rv->kicked++;
+}
+
+/*
+ * SIGHUP: re-reads the CRL.  A CRL that does not parse or is not signed
+ * by our CA is refused and the one in force stays; a good one applies to
+ * new handshakes at once, and clients already connected whose
+ * certificate no longer verifies are disconnected now, not at their
+ * next renegotiation.
+ */
+static void
+reload_crl(struct daemon_state *d)
+{
+	const struct cfg *cfg = d->gw.cfg;
+	struct tlsmem_conf tc;
+	struct tlsmem_ctx *ctx;
+	struct reverify rv;
+	char err[512], *text;
+	size_t len;
+
+	if (cfg->crl_path == NULL) {
+		log_warnx("reload: no crl-verify file is configured; nothing "
+		    "to reload");
+		return;
+	}
+	if (cfg_lex_read_file(cfg->crl_path, &text, &len, err,
+	    sizeof(err)) == -1) {
+		log_event(0, "crl-reload-failed", "file=%s reason=\"%s\" "
+		    "action=\"previous CRL stays in force\"", cfg->crl_path,
+		    err);
+		return;
+	}
+	memset(&tc, 0, sizeof(tc));
+	tc.ca_pem = cfg->ca_pem;
+	tc.cert_pem = cfg->cert_pem;
+	tc.key_pem = cfg->key_pem;
+	tc.crl_pem = text;
+	if ((ctx = tlsmem_ctx_new(&tc, err, sizeof(err))) == NULL) {
+		log_event(0, "crl-reload-failed", "file=%s reason=\"%s\" "
+		    "action=\"previous CRL stays in force\"", cfg->crl_path,
+		    err);
+		free(text);
+		return;
+	}
+	tlsmem_ctx_free(d->gw.tls);
+	d->gw.tls = ctx;
+	free(d->gw.crl_pem);
+	d->gw.crl_pem = text;
+	d->gw.crl_next_update = tlsmem_ctx_crl_next_update(ctx);
+	worker_clock(&d->w);
+	rv.ctx = ctx;
+	rv.kicked = 0;
+	session_foreach(&d->w, reverify_cb, &rv);
+	tx_flush(&d->w);
+	log_event(1, "crl-reload", "file=%s next_update=%lld kicked=%u",
+	    cfg->crl_path, (long long)d->gw.crl_next_update, rv.kicked);
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -140,8 +216,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (sig == SIGHUP) {
-		log_warnx("SIGHUP: configuration and CRL reload are not "
-		    "implemented yet; nothing was changed");
+		log_at(1, "SIGHUP: reloading the CRL (other configuration "
+		    "changes need a restart in this version)");
+		reload_crl(d);
 		return;
 	}
 	if (d->w.stopping)
@@ -174,6 +251,7 @@ teardown(struct daemon_state *d)
 	}
 	pool_free(&d->gw.pool);
 	tlsmem_ctx_free(d->gw.tls);
+	free(d->gw.crl_pem);
 	OPENSSL_cleanse(d->gw.cookie_key, sizeof(d->gw.cookie_key));
 }
 
@@ -193,6 +271,7 @@ run(const char *path)
 		return 1;
 	log_set_verb(cfg->verb);
 	d.gw.cfg = cfg;
+	d.gw.crl_next_update = tlsmem_ctx_crl_next_update(d.gw.tls);
 	d.w.gw = &d.gw;
 	signal(SIGPIPE, SIG_IGN);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +167,18 @@ session_assign(struct session *s)
 }
 
 void
+session_close_later(struct session *s, uint64_t delay_ms, const char *reason)
+{
+	uint64_t t = s->w->now_ms + delay_ms;
+
+	/* The earliest close wins, and with it its reason. */
+	if (s->close_at_ms == 0 || t < s->close_at_ms) {
+		s->close_at_ms = t;
+		snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
+	}
+}
+
+void
 session_close(struct session *s, const char *reason)
 {
 	struct worker *w = s->w;
@@ -197,6 +210,8 @@ session_close(struct session *s, const char *reason)
 	for (i = 0; i < SESSION_KS_MAX; i++)
 		if (s->ks[i])
 			ks_free(s->ks[i]);
+	if (s->cert)
+		tlsmem_cert_free(s->cert);
 	event_free(s->timer);
 	st->count--;
 	free(s);
@@ -274,9 +289,11 @@ session_deadline(struct session *s)
 	if (s->close_at_ms && s->close_at_ms < t)
 		t = s->close_at_ms;
 	/* Peer silent past ping-restart (server side: twice the pushed). */
-	d = s->last_rx_ms + (uint64_t)cfg->ping_restart * 1000;
-	if (d < t)
-		t = d;
+	if (cfg->ping_restart > 0) {
+		d = s->last_rx_ms + (uint64_t)cfg->ping_restart * 1000;
+		if (d < t)
+			t = d;
+	}
 	if (s->pushed && cfg->ping > 0) {
 		d = s->last_tx_ms + (uint64_t)cfg->ping * 1000;
 		if (d < t)
@@ -308,18 +325,19 @@ session_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	worker_clock(w);
 	if (s->close_at_ms && s->close_at_ms <= w->now_ms) {
-		session_close(s, s->dead ? "refused" : "closed");
+		session_close(s, s->close_reason);
 		tx_flush(w);
 		return;
 	}
-	if (w->now_ms >= s->last_rx_ms + (uint64_t)cfg->ping_restart * 1000) {
+	if (cfg->ping_restart > 0 &&
+	    w->now_ms >= s->last_rx_ms + (uint64_t)cfg->ping_restart * 1000) {
 		session_close(s, "ping-restart: peer silent");
 		tx_flush(w);
 		return;
 	}
 	ctl_timer(s);
 	if (s->close_at_ms && s->close_at_ms <= w->now_ms) {
-		session_close(s, s->dead ? "refused" : "closed");
+		session_close(s, s->close_reason);
 		tx_flush(w);
 		return;
 	}

@@ -73,6 +73,7 @@ struct session {
 	/* identity and negotiated parameters (after key-method-2) */
 	char			 cn[65];
 	char			 serial[80];
+	struct tlsmem_cert	*cert;		/* for re-checks on CRL reload */
 	struct peer_info	 pi;
 	bool			 authenticated;
 	bool			 use_ekm;
@@ -88,6 +89,7 @@ struct session {
 	uint64_t		 last_rx_ms;	/* any authenticated packet */
 	uint64_t		 last_tx_ms;	/* any packet sent */
 	uint64_t		 close_at_ms;	/* scheduled close; 0 = none */
+	char			 close_reason[96];
 	bool			 dead;
 	struct event		*timer;
 
@@ -104,6 +106,10 @@ struct session {
 struct session	*session_new(struct worker *, const struct peer_addr *,
 		    const uint8_t sid_local[PKT_SID_LEN],
 		    const uint8_t sid_remote[PKT_SID_LEN]);
+
+/* Schedules the end of a session in delay_ms, for reason (logged). */
+void		 session_close_later(struct session *, uint64_t delay_ms,
+		    const char *reason);
 
 /* Ends a session at once: frees its address, peer-id and state. */
 void		 session_close(struct session *, const char *reason);

@@ -588,6 +588,52 @@ START_TEST(test_ctx_refusals)
 }
 END_TEST
 
+/*
+ * A client verified under the old CRL is re-checked against a new context
+ * (what a CRL reload does to sessions already connected).
+ */
+START_TEST(test_reverify_after_crl_reload)
+{
+	struct tlsmem_ctx *old = server_ctx(NULL, 0), *cc, *revoking;
+	struct tlsmem *c, *s;
+	struct tlsmem_cert *cert;
+	struct tlsmem_peer pi;
+	struct hs h;
+	char err[256] = "";
+	long serials[1];
+	char *crl;
+
+	cc = client_ctx(&pki.client, pki.ca.cert, 0);
+	c = tlsmem_new(cc);
+	s = tlsmem_new(old);
+	handshake(c, s, 1156, &h);
+	ck_assert_int_eq(h.rc_s, 1);
+	ck_assert_ptr_nonnull(cert = tlsmem_peer_cert(s));
+	/* Still fine under the context it was verified with, and a CRL
+	 * that lists someone else. */
+	ck_assert_int_eq(tlsmem_ctx_verify(old, cert, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsmem_ctx_crl_next_update(old), 0);
+	revoking = server_ctx(pki.crl, 0);
+	ck_assert_int_eq(tlsmem_ctx_verify(revoking, cert, err, sizeof(err)), 0);
+	ck_assert_int_gt(tlsmem_ctx_crl_next_update(revoking), 0);
+	tlsmem_ctx_free(revoking);
+	/* A new CRL listing its serial: refused, in plain words. */
+	ck_assert_int_eq(tlsmem_peer_info(s, &pi), 0);
+	serials[0] = strtol(pi.serial, NULL, 16);
+	ck_assert_ptr_nonnull(crl = testpki_crl(&pki.ca, serials, 1));
+	revoking = server_ctx(crl, 0);
+	ck_assert_int_eq(tlsmem_ctx_verify(revoking, cert, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "certificate revoked");
+	tlsmem_ctx_free(revoking);
+	free(crl);
+	tlsmem_cert_free(cert);
+	tlsmem_free(c);
+	tlsmem_free(s);
+	tlsmem_ctx_free(cc);
+	tlsmem_ctx_free(old);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -613,6 +659,7 @@ main(void)
 	tcase_add_test(tc, test_ctx_refusals);
 	tcase_add_test(tc, test_ekm_captured);
 	tcase_add_test(tc, test_ekm_independent);
+	tcase_add_test(tc, test_reverify_after_crl_reload);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
