@@ -27,8 +27,12 @@
 
 /* A lame-duck key keeps decrypting this long after a renegotiation. */
 #define TRAN_WINDOW_S	60
-/* After AUTH_FAILED, keep the session this long for retransmissions. */
-#define AUTH_FAIL_LINGER_MS	2000
+/*
+ * A refused session lingers this long: AUTH_FAILED gets retransmitted,
+ * and the client's own retransmissions are absorbed instead of being
+ * taken for a new connection.
+ */
+#define AUTH_FAIL_LINGER_MS	5000
 /* After RESTART/HALT to a kicked client, the same, shorter. */
 #define KICK_LINGER_MS		500
 
@@ -460,7 +464,8 @@ ks_pump(struct session *s, struct keystate *ks)
 			s->w->ctr.handshakes_failed++;
 			ks->state = KS_FAILED;
 			/* The alert TLS queued goes out with the flush. */
-			session_fail(s, 0, "TLS handshake refused");
+			session_fail(s, AUTH_FAIL_LINGER_MS,
+			    "TLS handshake refused");
 			return;
 		}
 		if (rc == 0)
@@ -521,6 +526,13 @@ ctl_input(struct session *s, const struct ctl_hdr *h, const uint8_t *body,
 	if (pb.ack.n > 0 &&
 	    CRYPTO_memcmp(pb.ack.rsid, s->sid_local, PKT_SID_LEN) != 0) {
 		w->ctr.malformed++;
+		return;
+	}
+	if (s->dead) {
+		/* Refused: take ACKs of what we still send (AUTH_FAILED),
+		 * absorb the rest until the session closes. */
+		if ((ks = session_ks(s, h->key_id)) != NULL)
+			rel_ack_input(&ks->rel, &pb.ack);
 		return;
 	}
 	s->last_rx_ms = w->now_ms;

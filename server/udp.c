@@ -170,6 +170,27 @@ reset_reply(struct worker *w, const struct peer_addr *from,
 }
 
 /*
+ * Only the client's first packet after our reset may open a session: its
+ * message 1 (the ClientHello) or a bare ACK of our message 0.  Later
+ * packets of a connection we dropped (a refused client still
+ * retransmitting) must not resurrect it while the cookie is valid.
+ */
+static bool
+cookie_echo_shape(uint8_t op, const struct pkt_body *pb)
+{
+	unsigned i;
+
+	if (pb->ack.n == 0)
+		return false;
+	if (op == P_CONTROL_V1)
+		return pb->msgid == 1;
+	for (i = 0; i < pb->ack.n; i++)
+		if (pb->ack.id[i] == 0)
+			return true;
+	return false;
+}
+
+/*
  * The client's first packet after our reset must echo the cookie as the
  * remote session id of its ACK array; then the session is created.
  */
@@ -183,7 +204,8 @@ cookie_accept(struct worker *w, const struct peer_addr *from,
 	uint8_t akey[ADDR_KEYLEN];
 	size_t alen;
 
-	if (pkt_body_parse(h->op, body, blen, &pb) == -1 || pb.ack.n == 0) {
+	if (pkt_body_parse(h->op, body, blen, &pb) == -1 ||
+	    !cookie_echo_shape(h->op, &pb)) {
 		w->ctr.unknown_peer++;
 		return NULL;
 	}
@@ -235,7 +257,7 @@ control_input(struct worker *w, const struct peer_addr *from,
 			size_t alen = addr_key(from, akey);
 
 			if (pkt_body_parse(h.op, body, blen, &pb) == -1 ||
-			    pb.ack.n == 0 || !cookie_check(w->cookie,
+			    !cookie_echo_shape(h.op, &pb) || !cookie_check(w->cookie,
 			    w->now_wall, (unsigned)w->gw->cfg->hand_window,
 			    akey, alen, h.sid, pb.ack.rsid)) {
 				w->ctr.bad_cookie++;
