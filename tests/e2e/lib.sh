@@ -60,6 +60,7 @@ NS_CLIENT='' NS_GW='' NS_INET=''
 BG_PID=''			# set by start_bg
 SERVER_PID='' SERVER_LOG=''
 SERVER_WRAP=()		# prefix for the server command, e.g. (taskset -c 1)
+SERVER_CONF_SET=()	# "directive args" lines a test sets in server.conf
 CLIENT_WRAP=()		# the same for openvpn clients
 
 # --- reporting ----------------------------------------------------------
@@ -375,12 +376,16 @@ conf_set()
 }
 
 # rig_server_conf: writes the configuration for $MCN_SERVER into
-# $RIG_WORK and prints its path.
+# $RIG_WORK, with the test's SERVER_CONF_SET lines, and prints its path.
 rig_server_conf()
 {
-	local conf=$RIG_WORK/server-$MCN_SERVER.conf
+	local conf=$RIG_WORK/server-$MCN_SERVER.conf line
 
 	cp "$RIG_LIB_DIR/server.conf" "$conf"
+	for line in "${SERVER_CONF_SET[@]}"; do
+		# shellcheck disable=SC2086 # split "directive args"
+		conf_set "$conf" $line
+	done
 	if [[ $MCN_SERVER == openvpn ]]; then
 		conf_del "$conf" exit-interface
 		# openvpn accepts a serverAuth-only client certificate
