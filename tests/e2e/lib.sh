@@ -48,6 +48,9 @@ readonly RIG_EXIT_ADDR=10.99.2.1
 readonly RIG_INET_ADDR=10.99.2.2
 readonly RIG_TUN_NET=10.99.8.0/24
 readonly RIG_PORT=1194
+# The gateway's interface towards "the Internet" (the demo names it eth0,
+# as the example config expects).
+RIG_EXIT_IF=${RIG_EXIT_IF:-exit0}
 
 RIG_NAME=$(basename "$0" .sh)
 RIG_WORK=${RIG_WORK:-$MCN_TOP_BUILDDIR/tests/e2e/work/$RIG_NAME.$$}
@@ -273,16 +276,16 @@ rig_up()
 	# Created inside the namespaces, so the fixed names never meet in
 	# the root namespace.
 	ip -n "$NS_CLIENT" link add veth0 type veth peer name cli0 netns "$NS_GW"
-	ip -n "$NS_GW" link add exit0 type veth peer name veth0 netns "$NS_INET"
+	ip -n "$NS_GW" link add "$RIG_EXIT_IF" type veth peer name veth0 netns "$NS_INET"
 
 	ip -n "$NS_CLIENT" addr add "$RIG_CLIENT_ADDR/24" dev veth0
 	ip -n "$NS_CLIENT" link set veth0 up
 	ip -n "$NS_CLIENT" route add default via "$RIG_GW_ADDR"
 
 	ip -n "$NS_GW" addr add "$RIG_GW_ADDR/24" dev cli0
-	ip -n "$NS_GW" addr add "$RIG_EXIT_ADDR/24" dev exit0
+	ip -n "$NS_GW" addr add "$RIG_EXIT_ADDR/24" dev "$RIG_EXIT_IF"
 	ip -n "$NS_GW" link set cli0 up
-	ip -n "$NS_GW" link set exit0 up
+	ip -n "$NS_GW" link set "$RIG_EXIT_IF" up
 	# A new namespace copies ip_forward from the host; start from off so
 	# the server under test (or rig_server_start) must turn it on.
 	run_in gw sysctl -qw net.ipv4.ip_forward=0
@@ -434,7 +437,7 @@ rig_server_start()
 		table ip mcn_rig_nat {
 			chain postrouting {
 				type nat hook postrouting priority srcnat;
-				ip saddr $RIG_TUN_NET oifname "exit0" masquerade
+				ip saddr $RIG_TUN_NET oifname "$RIG_EXIT_IF" masquerade
 			}
 		}
 		EOF
