@@ -24,7 +24,11 @@ readonly COMPLETED="Initialization Sequence Completed"
 rig_require
 [[ $MCN_SERVER == mycrypnetd ]] || skip "the demo runs mycrypnetd"
 rig_up
-rig_pki 1
+# The demo PKI, made by mcnca as an operator would (see README).
+rig_pki_mcnca 1
+"${MCNCA[@]}" export client1 --os linux --remote "$RIG_GW_ADDR:$RIG_PORT/udp" \
+    --out "$RIG_WORK/client1.ovpn" >>"$RIG_WORK/mcnca.log" 2>&1 ||
+    fail "mcnca export" "$RIG_WORK/mcnca.log"
 
 conf=$RIG_WORK/mycrypnetd.conf
 sed "s|/etc/mycrypnetd/|$RIG_WORK/|g" "$MCN_TOP_SRCDIR/etc/mycrypnetd.conf" \
@@ -34,8 +38,12 @@ start_bg gw "$SERVER_LOG" "$MCN_DAEMON" --config "$conf"
 SERVER_PID=$BG_PID
 rig_wait_daemon 10 || fail "mycrypnetd did not start" "$SERVER_LOG"
 
-rig_client_start demo-client "$(rig_client_conf demo-client client1)"
+# The stock client on the exported profile, as a subscriber would run it.
+SAFE=()
+[[ -x /sbin/resolvconf ]] && SAFE=(--up /bin/true --down /bin/true)
 CLIENT_LOG=$RIG_WORK/demo-client.log
+start_bg client "$CLIENT_LOG" openvpn --config "$RIG_WORK/client1.ovpn" \
+    --disable-dco "${SAFE[@]}"
 wait_for_log "$CLIENT_LOG" "$COMPLETED" 20 "$BG_PID" ||
     fail "the demo client did not connect" "$CLIENT_LOG" "$SERVER_LOG"
 run_in client ping -q -c 2 -i 0.2 -W 2 "$RIG_INET_ADDR" >/dev/null ||
@@ -51,7 +59,7 @@ cat <<EOF
 
   MyCrypNet demo gateway is up (etc/mycrypnetd.conf, default settings).
 
-    client      namespace $NS_CLIENT   (openvpn 2.6, tunnel address $(grep -Eo 'ifconfig 10\.[0-9.]+' "$CLIENT_LOG" | head -n 1 | cut -d' ' -f2))
+    client      namespace $NS_CLIENT   (openvpn 2.6 on client1.ovpn, tunnel address $(grep -Eo 'ifconfig 10\.[0-9.]+' "$CLIENT_LOG" | head -n 1 | cut -d' ' -f2))
     gateway     namespace $NS_GW       (mycrypnetd, udp 10.99.1.1:1194, NAT out of eth0)
     "Internet"  namespace $NS_INET     (10.99.2.2, runs iperf3 -s)
 
@@ -62,7 +70,11 @@ cat <<EOF
     tail -f $SERVER_LOG
     kill -USR2 $SERVER_PID                        (counters into the log)
 
-  Files: $RIG_WORK   Ctrl-C stops everything and removes the namespaces.
+  Files: $RIG_WORK
+    ca/            the CA database made by mcnca (export more profiles:
+                   MCNCA_PASS='$MCNCA_PASS' $MCN_TOP_BUILDDIR/ca-tools/mcnca -d $RIG_WORK/ca ...)
+    client1.ovpn   the demo client's profile
+  Ctrl-C stops everything and removes the namespaces.
 
 EOF
 # Ctrl-C is how a live demo ends: a clean exit, the EXIT trap tidies up.

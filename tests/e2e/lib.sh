@@ -362,6 +362,42 @@ rig_pki()
 	say "PKI ($1 clients, ${MCN_PKI_ALG:-ec}) generated in $(((t1 - t0) / 1000000)) ms"
 }
 
+# rig_pki_mcnca NCLIENTS: the PKI made by mcnca, the way an operator
+# would: the CA database in $RIG_WORK/ca (its key never leaves it), and
+# what the gateway needs copied next to the server config (ca.crt,
+# server.crt, server.key, ta.key, crl.pem).  Sets MCNCA (the command with
+# its database) for the test's own revoke/export calls.
+rig_pki_mcnca()
+{
+	local t0 t1 i bin=$MCN_TOP_BUILDDIR/ca-tools/mcnca
+
+	[[ -x $bin ]] || skip "ca-tools/mcnca is not built"
+	export MCNCA_PASS="rig passphrase $$"
+	MCNCA=("$bin" -d "$RIG_WORK/ca")
+	t0=$(date +%s%N)
+	{
+		"${MCNCA[@]}" init --cn "MyCrypNet test CA" &&
+		"${MCNCA[@]}" gen-tls-auth &&
+		"${MCNCA[@]}" issue-server server &&
+		for ((i = 1; i <= $1; i++)); do
+			"${MCNCA[@]}" issue-client "client$i" || exit 1
+		done &&
+		"${MCNCA[@]}" gen-crl
+	} >"$RIG_WORK/mcnca.log" 2>&1 || fail "mcnca failed" "$RIG_WORK/mcnca.log"
+	rig_pki_publish
+	t1=$(date +%s%N)
+	say "PKI by mcnca ($1 clients) in $(((t1 - t0) / 1000000)) ms"
+}
+
+# rig_pki_publish: copies what the gateway needs from the CA database.
+rig_pki_publish()
+{
+	local ca=$RIG_WORK/ca
+
+	cp "$ca/ca.crt" "$ca/issued/server.crt" "$ca/private/server.key" \
+	    "$ca/ta.key" "$ca/crl.pem" "$RIG_WORK/"
+}
+
 # conf_del FILE DIRECTIVE: removes the directive's lines.
 conf_del()
 {

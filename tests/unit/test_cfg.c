@@ -906,7 +906,7 @@ START_TEST(test_example_config)
 	ck_assert_str_eq(c->ca_pem, CA_PEM);
 	ck_assert_str_eq(c->cert_pem, CERT_PEM);
 	ck_assert_str_eq(c->key_pem, KEY_PEM);
-	ck_assert_ptr_null(c->crl_pem);
+	ck_assert_str_eq(c->crl_pem, CRL_PEM);
 	vector_key(key);
 	ck_assert_mem_eq(c->tls_auth_key, key, STATICKEY_LEN);
 	ck_assert_int_eq(c->tls_auth_dir, 0);
