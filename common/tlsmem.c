@@ -41,6 +41,7 @@
 struct tlsmem_ctx {
 	SSL_CTX		*ssl_ctx;
 	bool		 server;
+	int		 refs;		/* atomic: holders of this context */
 	int64_t		 crl_next_update;	/* 0 = no CRL */
 };
 
@@ -236,6 +237,7 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 
 	c->ssl_ctx = sc;
 	c->server = server;
+	c->refs = 1;
 	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
 		const ASN1_TIME *nu =
 		    X509_CRL_get0_nextUpdate(sk_X509_CRL_value(crls, i));
@@ -277,10 +279,17 @@ tlsmem_ctx_new_client(const struct tlsmem_conf *conf, char *err,
 	return ctx_new(conf, false, err, errlen);
 }
 
+struct tlsmem_ctx *
+tlsmem_ctx_ref(struct tlsmem_ctx *c)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
 void
 tlsmem_ctx_free(struct tlsmem_ctx *c)
 {
-	if (c == NULL)
+	if (c == NULL || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	SSL_CTX_free(c->ssl_ctx);
 	free(c);

@@ -45,6 +45,11 @@ struct tlsmem_ctx *tlsmem_ctx_new_client(const struct tlsmem_conf *,
 		    char *err, size_t errlen);
 /* The context is immutable: share it between threads freely.  Sessions
  * hold their own reference, so it may be freed while they live on. */
+/*
+ * A context is reference-counted so threads can share it: _ref takes a
+ * reference (returns its argument), _free drops one and frees the last.
+ */
+struct tlsmem_ctx *tlsmem_ctx_ref(struct tlsmem_ctx *);
 void		 tlsmem_ctx_free(struct tlsmem_ctx *);
 
 /* A new TLS session in the context's role (server or client); NULL on

@@ -67,6 +67,7 @@ struct cfg {
 	int		 tun_mtu;	/* default 1500 */
 	int		 hand_window;	/* default 60 */
 	int		 reneg_sec;	/* default 3600; 0: never renegotiate */
+	int		 workers;	/* ours: worker threads; 0 = one per core */
 };
 
 /*

@@ -499,6 +499,16 @@ set_reneg_sec(struct cfg_pstate *ps, int argc, char **argv)
 	    &ps->cfg->reneg_sec);
 }
 
+static int
+set_workers(struct cfg_pstate *ps, int argc, char **argv)
+{
+	if (strcmp(argv[1], "auto") == 0) {
+		ps->cfg->workers = 0;
+		return 0;
+	}
+	return num_arg(ps, "workers", argv[1], 1, 64, &ps->cfg->workers);
+}
+
 /* persist-key, persist-tun: what mycrypnetd always does. */
 static int
 set_nothing(struct cfg_pstate *ps, int argc, char **argv)
@@ -585,6 +595,9 @@ const struct cfg_directive cfg_directives[] = {
 	    "device on a soft restart.", 0, 0, R, set_nothing },
 	{ "exit-interface", "IFNAME", "Interface the tunnel subnet is "
 	    "NATed out of.", 1, 1, Q | O, set_exit_interface },
+	{ "workers", "N|auto", "Worker threads, each with its own event loop, "
+	    "socket and tun queue.  Default auto: one per core.",
+	    1, 1, O, set_workers },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL }
 };
 

@@ -47,7 +47,7 @@ ks_new(struct session *s, uint8_t key_id, uint32_t send_first,
 
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return NULL;
-	if ((ks->tls = tlsmem_new(w->gw->tls)) == NULL) {
+	if ((ks->tls = tlsmem_new(w->tls)) == NULL) {
 		free(ks);
 		return NULL;
 	}

@@ -13,14 +13,16 @@
 #include "cfg.h"
 #include "data.h"
 #include "datachan.h"
+#include "dir.h"
 #include "gw.h"
 #include "log.h"
 #include "session.h"
+#include "worker.h"
 
 static void
 tun_write(struct worker *w, const uint8_t *p, size_t len)
 {
-	if (write(w->gw->tun_fd, p, len) != (ssize_t)len) {
+	if (write(w->tun_fd, p, len) != (ssize_t)len) {
 		w->ctr.tun_dropped++;
 		return;
 	}
@@ -62,14 +64,29 @@ data_net_input(struct worker *w, const struct peer_addr *from,
 	int n;
 
 	if (op == P_DATA_V2) {
+		uint32_t peer_id;
+
 		if (len < 4) {
 			w->ctr.malformed++;
 			return;
 		}
-		s = session_by_peer_id(w,
-		    (uint32_t)pkt[1] << 16 | (uint32_t)pkt[2] << 8 | pkt[3]);
-	} else
-		s = session_by_addr(w, from);
+		peer_id = (uint32_t)pkt[1] << 16 | (uint32_t)pkt[2] << 8 | pkt[3];
+		if (peer_id % (uint32_t)w->gw->nworkers != (uint32_t)w->idx) {
+			/* Not steered (no BPF): the owner is in the id. */
+			handoff_push(w, (int)(peer_id % (uint32_t)w->gw->nworkers),
+			    HO_UDP, from, pkt, len);
+			return;
+		}
+		s = session_by_peer_id(w, peer_id);
+	} else if ((s = session_by_addr(w, from)) == NULL &&
+	    w->gw->nworkers > 1 && !w->in_handoff) {
+		int owner = dir_get(w->gw->dir, from);
+
+		if (owner >= 0 && owner != w->idx) {
+			handoff_push(w, owner, HO_UDP, from, pkt, len);
+			return;
+		}
+	}
 	if (s == NULL || !s->authenticated) {
 		w->ctr.unknown_peer++;
 		return;
@@ -144,7 +161,20 @@ data_tun_input(struct worker *w, const uint8_t *pkt, size_t len)
 		return;
 	}
 	memcpy(&dst, pkt + 16, 4);
-	if ((s = session_by_vip(w, dst)) == NULL || !s->pushed) {
+	if ((s = session_by_vip(w, dst)) == NULL) {
+		/* Another worker's client (the kernel picks the tun queue
+		 * by flow): hand the packet to its owner. */
+		int64_t off = pool_offset(&w->gw->pool, dst);
+		int owner = off < 0 ? 0 : __atomic_load_n(&w->gw->vip_owner[off],
+		    __ATOMIC_ACQUIRE);
+
+		if (owner > 0 && owner - 1 != w->idx && !w->in_handoff)
+			handoff_push(w, owner - 1, HO_TUN, NULL, pkt, len);
+		else
+			w->ctr.no_route++;
+		return;
+	}
+	if (!s->pushed) {
 		w->ctr.no_route++;
 		return;
 	}

@@ -1,14 +1,26 @@
 /*
- * The gateway's runtime: process-wide state (struct gw, read-mostly after
- * start) and the per-worker state (struct worker: one event loop, its
- * sockets, its sessions, its counters).  Today there is one worker; the
- * split is the ownership line the multi-worker design keeps.
+ * The gateway's runtime.
+ *
+ * Threads and ownership (doc/design.md has the reasons):
+ *   - the main thread runs the control plane: signals, CRL reload,
+ *     statistics, shutdown; it talks to workers only through their
+ *     command queues (struct wcmd) and never touches a session;
+ *   - each worker thread runs one event loop with its own UDP socket (one
+ *     of an SO_REUSEPORT group, steered by peer-id), its own queue of the
+ *     multi-queue tun device, and the sessions it created; nothing on the
+ *     data path takes a global lock;
+ *   - what crosses workers is a packet (struct handoff: a tun packet for
+ *     another worker's client, a datagram for another worker's session)
+ *     or a command; shared tables (the address pool, the owner of each
+ *     virtual address, the address directory) are touched only when a
+ *     session starts, moves or ends.
  */
 #ifndef MCN_GW_H
 #define MCN_GW_H
 
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -25,6 +37,11 @@ struct session;
 struct event_base;
 struct event;
 struct rxbatch;
+struct dir;
+struct wcmd;
+struct handoff;
+
+#define WORKERS_MAX	64
 
 /* Counters: plain integers owned by one worker, summed for reports. */
 struct counters {
@@ -44,19 +61,27 @@ struct counters {
 	uint64_t	handshakes_failed;
 	uint64_t	tx_dropped;	/* socket send buffer full */
 	uint64_t	tun_dropped;
+	uint64_t	handoff_out;	/* packets passed to another worker */
+	uint64_t	handoff_in;
+	uint64_t	handoff_dropped;
 };
 
 struct gw {
 	struct cfg		*cfg;
-	struct tlsmem_ctx	*tls;
+	int			 nworkers;
+	struct worker		*workers;
+	struct tlsmem_ctx	*tls;		/* the main thread's reference */
+	pthread_mutex_t		 pool_mu;	/* pool and vip_owner writes */
 	struct pool		 pool;
+	uint8_t			*vip_owner;	/* per pool offset: worker+1, 0 */
+	struct dir		*dir;		/* transport address -> worker */
 	struct in_addr		 gw_addr;	/* NET+1 on the tun */
 	char			 tun_name[IFNAMSIZ];
-	int			 tun_fd;
 	uint8_t			 cookie_key[32];
 	char			*crl_pem;	/* the CRL in force (PEM) */
 	int64_t			 crl_next_update;
 	uint64_t		 start_wall;
+	bool			 bpf_steering;	/* peer-id steering attached */
 };
 
 /* Outgoing datagrams collected during one callback, sent with sendmmsg. */
@@ -75,7 +100,7 @@ struct txbatch {
 struct session_table {
 	struct session	**by_addr;	/* hash buckets, chained */
 	uint32_t	  addr_mask;
-	struct session	**by_peer_id;
+	struct session	**by_peer_id;	/* by peer_id / nworkers */
 	uint32_t	  peer_id_cap;
 	struct session	**by_vip;	/* indexed by pool offset */
 	uint32_t	  count;
@@ -83,10 +108,15 @@ struct session_table {
 
 struct worker {
 	struct gw		*gw;
+	int			 idx;
+	pthread_t		 thread;
+	bool			 running;
 	struct event_base	*base;
 	int			 udp_fd;
+	int			 tun_fd;	/* this worker's tun queue */
 	struct event		*ev_udp;
 	struct event		*ev_tun;
+	struct tlsmem_ctx	*tls;		/* this worker's reference */
 	struct tlsauth		*ta;
 	struct cookie		*cookie;
 	struct session_table	 st;
@@ -100,6 +130,19 @@ struct worker {
 	double			 reset_tokens;
 	uint64_t		 reset_refill_ms;
 	bool			 stopping;
+	uint64_t		 stop_by_ms;
+	struct event		*ev_stop;
+	/* Commands from the main thread. */
+	pthread_mutex_t		 cmd_mu;
+	struct wcmd		*cmd_head, *cmd_tail;
+	int			 cmd_efd;
+	struct event		*ev_cmd;
+	/* Packets from other workers. */
+	struct handoff		*ho;
+	int			 ho_efd;
+	struct event		*ev_ho;
+	uint64_t		 ho_pending;	/* bit i: signal worker i */
+	bool			 in_handoff;	/* never hand a handed packet on */
 };
 
 /* Monotonic milliseconds and wall seconds, refreshed into w. */

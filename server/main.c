@@ -1,10 +1,13 @@
 /*
  * mycrypnetd: the MyCrypNet concentrator.
  *
- * Start-up order: config and PKI (all checks that can fail are done
- * before anything on the system changes), then TUN, addresses, forwarding,
- * exit NAT, the UDP socket, and the event loop.  Shutdown undoes it in
- * reverse after telling every client to reconnect.
+ * Start-up order: config and PKI (every check that can fail is done
+ * before anything on the system changes), then the tun device (one queue
+ * per worker), addresses, forwarding, exit NAT, the UDP sockets (one per
+ * worker, an SO_REUSEPORT group steered by peer-id), the workers, and
+ * the main thread's own event loop, which only handles signals.
+ * Shutdown undoes it in reverse after the workers told every client to
+ * reconnect.
  */
 #include "config.h"
 
@@ -21,30 +24,27 @@
 
 #include "cfg.h"
 #include "cfg_lex.h"
-#include "ctl.h"
+#include "dir.h"
 #include "gw.h"
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
-#include "reliable.h"
-#include "session.h"
 #include "tlsauth.h"
 #include "tlsmem.h"
 #include "tun.h"
 #include "udp.h"
+#include "worker.h"
 
-/* How long shutdown waits for clients to ACK the RESTART. */
-#define SHUTDOWN_LINGER_MS	1000
-#define SHUTDOWN_POLL_MS	50
+/* How long the main thread waits for workers to answer a command. */
+#define CMD_TIMEOUT_MS	5000
 
 struct daemon_state {
-	struct gw	 gw;
-	struct worker	 w;
-	struct netcfg	*nc;
-	bool		 nat_up;
-	struct event	*ev_sig[4];
-	struct event	*ev_linger;
-	uint64_t	 linger_until;
+	struct gw		 gw;
+	struct event_base	*base;
+	struct netcfg		*nc;
+	bool			 nat_up;
+	struct event		*ev_sig[4];
+	bool			 stopping;
 };
 
 static void
@@ -93,79 +93,73 @@ load(const char *path, struct cfg **cfgp, struct tlsmem_ctx **tlsp)
 	return 0;
 }
 
-static bool
-restart_pending(struct worker *w)
+/*
+ * Runs one command on every worker and waits for all of them; cmds has
+ * nworkers entries prepared by the caller.  0, or -1 if a worker did not
+ * answer in time (its command memory is then leaked on purpose: the
+ * worker may still write to it).
+ */
+static int
+all_workers(struct gw *gw, struct wcmd *cmds)
 {
-	struct session_table *st = &w->st;
-	uint32_t i;
+	struct wdone done;
+	int i, rc;
 
-	for (i = 0; i < st->peer_id_cap; i++) {
-		struct session *s = st->by_peer_id ? st->by_peer_id[i] : NULL;
-		struct keystate *ks;
-
-		if (s && (ks = session_ks_tx(s)) && rel_tx_outstanding(&ks->rel))
-			return true;
+	wdone_init(&done, gw->nworkers);
+	for (i = 0; i < gw->nworkers; i++) {
+		cmds[i].done = &done;
+		worker_post(&gw->workers[i], &cmds[i]);
 	}
-	return false;
+	if ((rc = wdone_wait(&done, CMD_TIMEOUT_MS)) == -1)
+		log_warnx("a worker did not answer within %d ms",
+		    CMD_TIMEOUT_MS);
+	else
+		wdone_fini(&done);
+	return rc;
 }
 
 static void
-linger_cb(evutil_socket_t fd, short what, void *arg)
+log_stats(struct daemon_state *d)
 {
-	struct daemon_state *d = arg;
-	struct timeval tv = { 0, SHUTDOWN_POLL_MS * 1000 };
+	struct gw *gw = &d->gw;
+	struct counters sum;
+	struct wcmd *cmds;
+	unsigned clients = 0;
+	int i;
 
-	worker_clock(&d->w);
-	if (d->w.now_ms >= d->linger_until || !restart_pending(&d->w)) {
-		event_base_loopexit(d->w.base, NULL);
+	if ((cmds = calloc((size_t)gw->nworkers, sizeof(*cmds))) == NULL)
 		return;
+	for (i = 0; i < gw->nworkers; i++)
+		cmds[i].type = WCMD_STATS;
+	if (all_workers(gw, cmds) == -1)
+		return;
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < gw->nworkers; i++) {
+		counters_add(&sum, &cmds[i].ctr);
+		clients += cmds[i].sessions;
 	}
-	evtimer_add(d->ev_linger, &tv);
-}
-
-static void
-restart_cb(struct session *s, void *arg)
-{
-	if (s->authenticated)
-		ctl_command(s, "RESTART");
-}
-
-struct reverify {
-	struct tlsmem_ctx	*ctx;
-	unsigned		 kicked;
-};
-
-static void
-reverify_cb(struct session *s, void *arg)
-{
-	struct reverify *rv = arg;
-	char err[256], msg[300];
-
-	if (!s->authenticated || s->cert == NULL || s->close_at_ms)
-		return;
-	if (tlsmem_ctx_verify(rv->ctx, s->cert, err, sizeof(err)) == 0)
-		return;
-	snprintf(msg, sizeof(msg), "HALT,%s", err);
-	ctl_kick(s, msg, err);
-	rv->kicked++;
+	counters_log(&sum, clients);
+	free(cmds);
 }
 
 /*
  * SIGHUP: re-reads the CRL.  A CRL that does not parse or is not signed
  * by our CA is refused and the one in force stays; a good one applies to
- * new handshakes at once, and clients already connected whose
- * certificate no longer verifies are disconnected now, not at their
+ * new handshakes at once, and every worker re-verifies its connected
+ * clients against it, disconnecting those it revokes now, not at their
  * next renegotiation.
  */
 static void
 reload_crl(struct daemon_state *d)
 {
-	const struct cfg *cfg = d->gw.cfg;
+	struct gw *gw = &d->gw;
+	const struct cfg *cfg = gw->cfg;
 	struct tlsmem_conf tc;
 	struct tlsmem_ctx *ctx;
-	struct reverify rv;
+	struct wcmd *cmds;
 	char err[512], *text;
 	size_t len;
+	int i, kicked = 0;
 
 	if (cfg->crl_path == NULL) {
 		log_warnx("reload: no crl-verify file is configured; nothing "
@@ -191,68 +185,156 @@ reload_crl(struct daemon_state *d)
 		free(text);
 		return;
 	}
-	tlsmem_ctx_free(d->gw.tls);
-	d->gw.tls = ctx;
-	free(d->gw.crl_pem);
-	d->gw.crl_pem = text;
-	d->gw.crl_next_update = tlsmem_ctx_crl_next_update(ctx);
-	worker_clock(&d->w);
-	rv.ctx = ctx;
-	rv.kicked = 0;
-	session_foreach(&d->w, reverify_cb, &rv);
-	tx_flush(&d->w);
-	log_event(1, "crl-reload", "file=%s next_update=%lld kicked=%u",
-	    cfg->crl_path, (long long)d->gw.crl_next_update, rv.kicked);
+	tlsmem_ctx_free(gw->tls);
+	gw->tls = ctx;
+	free(gw->crl_pem);
+	gw->crl_pem = text;
+	__atomic_store_n(&gw->crl_next_update, tlsmem_ctx_crl_next_update(ctx),
+	    __ATOMIC_RELAXED);
+	if ((cmds = calloc((size_t)gw->nworkers, sizeof(*cmds))) == NULL)
+		return;
+	for (i = 0; i < gw->nworkers; i++) {
+		cmds[i].type = WCMD_TLS_CTX;
+		cmds[i].u.ctx = tlsmem_ctx_ref(ctx);
+	}
+	if (all_workers(gw, cmds) == -1)
+		return;
+	for (i = 0; i < gw->nworkers; i++)
+		kicked += cmds[i].n;
+	free(cmds);
+	log_event(1, "crl-reload", "file=%s next_update=%lld kicked=%d",
+	    cfg->crl_path, (long long)gw->crl_next_update, kicked);
+}
+
+static void
+shutdown_workers(struct daemon_state *d)
+{
+	struct gw *gw = &d->gw;
+	int i;
+
+	for (i = 0; i < gw->nworkers; i++) {
+		struct wcmd *c = calloc(1, sizeof(*c));
+
+		if (c == NULL)
+			continue;
+		c->type = WCMD_SHUTDOWN;
+		worker_post_owned(&gw->workers[i], c);
+	}
 }
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon_state *d = arg;
-	struct timeval tv = { 0, SHUTDOWN_POLL_MS * 1000 };
 
-	if (sig == SIGUSR2) {
-		worker_log_stats(&d->w);
+	switch (sig) {
+	case SIGUSR2:
+		log_stats(d);
 		return;
-	}
-	if (sig == SIGHUP) {
+	case SIGHUP:
 		log_at(1, "SIGHUP: reloading the CRL (other configuration "
 		    "changes need a restart in this version)");
 		reload_crl(d);
 		return;
+	default:
+		if (d->stopping)
+			return;
+		log_at(1, "%s received, telling clients to reconnect and "
+		    "shutting down", strsignal((int)sig));
+		d->stopping = true;
+		shutdown_workers(d);
+		event_base_loopexit(d->base, NULL);
 	}
-	if (d->w.stopping)
-		return;
-	log_at(1, "%s received, telling %u client(s) to reconnect and "
-	    "shutting down", strsignal((int)sig), d->w.st.count);
-	d->w.stopping = true;
-	worker_clock(&d->w);
-	session_foreach(&d->w, restart_cb, NULL);
-	tx_flush(&d->w);
-	d->linger_until = d->w.now_ms + SHUTDOWN_LINGER_MS;
-	evtimer_add(d->ev_linger, &tv);
+}
+
+static int
+workers_count(const struct cfg *cfg)
+{
+	long n = cfg->workers;
+
+	if (n == 0 && (n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		n = 1;
+	if (n > WORKERS_MAX)
+		n = WORKERS_MAX;
+	return (int)n;
+}
+
+/* The tun queues, the sockets and the workers. */
+static int
+setup_workers(struct daemon_state *d, char *err, size_t errlen)
+{
+	struct gw *gw = &d->gw;
+	int fds[WORKERS_MAX], i;
+	char serr[256];
+
+	if ((gw->workers = calloc((size_t)gw->nworkers,
+	    sizeof(*gw->workers))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < gw->nworkers; i++)
+		gw->workers[i].udp_fd = gw->workers[i].tun_fd = -1;
+	if (tun_open_mq(gw->cfg->dev, gw->nworkers, fds, gw->tun_name, err,
+	    errlen) == -1)
+		return -1;
+	for (i = 0; i < gw->nworkers; i++)
+		gw->workers[i].tun_fd = fds[i];
+	/* Bind order is the order of the reuseport group: socket i is
+	 * worker i's, which the steering program relies on. */
+	for (i = 0; i < gw->nworkers; i++)
+		if ((gw->workers[i].udp_fd = udp_socket(gw->cfg,
+		    gw->nworkers > 1, err, errlen)) == -1)
+			return -1;
+	if (gw->nworkers > 1) {
+		if (udp_steer_by_peer_id(gw->workers[0].udp_fd, gw->nworkers,
+		    serr, sizeof(serr)) == 0)
+			gw->bpf_steering = true;
+		else
+			log_warnx("no peer-id steering (%s): data packets go "
+			    "by address hash and are handed to their worker",
+			    serr);
+	}
+	return 0;
 }
 
 static void
 teardown(struct daemon_state *d)
 {
+	struct gw *gw = &d->gw;
+	struct counters sum;
+	unsigned clients = 0;
 	char err[512];
+	int i;
 
-	worker_stop(&d->w);
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; gw->workers && i < gw->nworkers; i++) {
+		worker_join(&gw->workers[i]);
+		counters_add(&sum, &gw->workers[i].ctr);
+		clients += gw->workers[i].st.count;
+	}
+	if (gw->workers && gw->workers[0].gw)
+		counters_log(&sum, clients);
+	for (i = 0; gw->workers && i < gw->nworkers; i++) {
+		worker_fini(&gw->workers[i]);
+		if (gw->workers[i].udp_fd >= 0)
+			close(gw->workers[i].udp_fd);
+		/* Closing the last queue removes the non-persistent tun. */
+		if (gw->workers[i].tun_fd >= 0)
+			close(gw->workers[i].tun_fd);
+	}
+	free(gw->workers);
 	if (d->nat_up && nat_teardown(err, sizeof(err)) == -1)
 		log_warnx("removing the NAT table: %s", err);
-	if (d->gw.tun_fd >= 0)
-		close(d->gw.tun_fd);	/* a non-persistent tun goes away */
-	if (d->w.udp_fd >= 0)
-		close(d->w.udp_fd);
 	if (d->nc) {
 		netcfg_forwarding_restore(d->nc);
 		netcfg_close(d->nc);
 	}
-	pool_free(&d->gw.pool);
-	tlsmem_ctx_free(d->gw.tls);
-	free(d->gw.crl_pem);
-	OPENSSL_cleanse(d->gw.cookie_key, sizeof(d->gw.cookie_key));
+	dir_free(gw->dir);
+	free(gw->vip_owner);
+	pool_free(&gw->pool);
+	tlsmem_ctx_free(gw->tls);
+	free(gw->crl_pem);
+	OPENSSL_cleanse(gw->cookie_key, sizeof(gw->cookie_key));
 }
 
 static int
@@ -260,35 +342,37 @@ run(const char *path)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR2 };
 	struct daemon_state d;
+	struct gw *gw = &d.gw;
 	struct cfg *cfg;
 	char err[1024], gbuf[INET_ADDRSTRLEN];
 	unsigned i;
-	int rc = 1;
+	int rc = 1, w;
 
 	memset(&d, 0, sizeof(d));
-	d.gw.tun_fd = d.w.udp_fd = -1;
-	if (load(path, &cfg, &d.gw.tls) == -1)
+	if (load(path, &cfg, &gw->tls) == -1)
 		return 1;
 	log_set_verb(cfg->verb);
-	d.gw.cfg = cfg;
-	d.gw.crl_next_update = tlsmem_ctx_crl_next_update(d.gw.tls);
-	d.w.gw = &d.gw;
+	gw->cfg = cfg;
+	gw->nworkers = workers_count(cfg);
+	gw->crl_next_update = tlsmem_ctx_crl_next_update(gw->tls);
+	pthread_mutex_init(&gw->pool_mu, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (RAND_bytes(d.gw.cookie_key, sizeof(d.gw.cookie_key)) != 1)
+	if (RAND_bytes(gw->cookie_key, sizeof(gw->cookie_key)) != 1)
 		fatalx("no randomness for the session-id cookie key");
-	if (pool_init(&d.gw.pool, cfg->server_net, cfg->server_prefix) == -1)
+	if (pool_init(&gw->pool, cfg->server_net, cfg->server_prefix) == -1 ||
+	    (gw->vip_owner = calloc(gw->pool.size, 1)) == NULL ||
+	    (gw->dir = dir_new()) == NULL)
 		fatalx("cannot set up the address pool");
-	d.gw.gw_addr = pool_gateway(&d.gw.pool);
+	gw->gw_addr = pool_gateway(&gw->pool);
 
-	if ((d.gw.tun_fd = tun_open(cfg->dev, d.gw.tun_name, err,
-	    sizeof(err))) == -1) {
+	if (setup_workers(&d, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
 	}
 	if ((d.nc = netcfg_open(err, sizeof(err))) == NULL ||
-	    netcfg_ipv6_off(d.gw.tun_name, err, sizeof(err)) == -1 ||
-	    netcfg_tun_up(d.nc, d.gw.tun_name, d.gw.gw_addr, cfg->server_prefix,
+	    netcfg_ipv6_off(gw->tun_name, err, sizeof(err)) == -1 ||
+	    netcfg_tun_up(d.nc, gw->tun_name, gw->gw_addr, cfg->server_prefix,
 	    cfg->tun_mtu, err, sizeof(err)) == -1 ||
 	    netcfg_forwarding_on(d.nc, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -303,41 +387,42 @@ run(const char *path)
 		goto out;
 	}
 	d.nat_up = true;
-	if ((d.w.udp_fd = udp_socket(cfg, err, sizeof(err))) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	if ((d.w.base = event_base_new()) == NULL) {
+	for (w = 0; w < gw->nworkers; w++)
+		if (worker_init(&gw->workers[w], gw, w, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			goto out;
+		}
+	if ((d.base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");
 		goto out;
 	}
-	if (worker_start(&d.w, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		d.ev_sig[i] = evsignal_new(d.w.base, sigs[i], signal_cb, &d);
+		d.ev_sig[i] = evsignal_new(d.base, sigs[i], signal_cb, &d);
 		evsignal_add(d.ev_sig[i], NULL);
 	}
-	d.ev_linger = evtimer_new(d.w.base, linger_cb, &d);
+	for (w = 0; w < gw->nworkers; w++)
+		if (worker_spawn(&gw->workers[w], err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			shutdown_workers(&d);
+			goto out;
+		}
 
-	log_at(1, "%s up: %s/%d, NAT out of %s, listening on udp port %u",
-	    d.gw.tun_name, inaddr_str(d.gw.gw_addr, gbuf), cfg->server_prefix,
-	    cfg->exit_if, cfg->port);
+	log_at(1, "%s up: %s/%d, NAT out of %s, listening on udp port %u, "
+	    "%d worker%s%s", gw->tun_name, inaddr_str(gw->gw_addr, gbuf),
+	    cfg->server_prefix, cfg->exit_if, cfg->port, gw->nworkers,
+	    gw->nworkers == 1 ? "" : "s",
+	    gw->bpf_steering ? " (peer-id steering)" : "");
 	log_at(1, "Initialization Sequence Completed");
-	event_base_dispatch(d.w.base);
+	event_base_dispatch(d.base);
 	rc = 0;
 out:
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (d.ev_sig[i])
 			event_free(d.ev_sig[i]);
-	if (d.ev_linger)
-		event_free(d.ev_linger);
-	if (d.w.base)
-		worker_log_stats(&d.w);
 	teardown(&d);
-	if (d.w.base)
-		event_base_free(d.w.base);
+	if (d.base)
+		event_base_free(d.base);
+	pthread_mutex_destroy(&gw->pool_mu);
 	cfg_free(cfg);
 	if (rc == 0)
 		log_at(1, "exited cleanly");

@@ -11,6 +11,7 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "data.h"
+#include "dir.h"
 #include "gw.h"
 #include "log.h"
 #include "session.h"
@@ -128,22 +129,38 @@ session_new(struct worker *w, const struct peer_addr *addr,
 	if (w->st.count + 1 > (w->st.addr_mask + 1) * 2)
 		addr_table_grow(&w->st);
 	addr_link(&w->st, s);
+	dir_set(w->gw->dir, &s->addr, w->idx);
 	w->st.count++;
 	return s;
 }
 
+/*
+ * The virtual address comes from the one pool shared by all workers; the
+ * owner table tells a worker that reads a packet for it from the tun
+ * which worker to hand it to.  The peer-id is this worker's: peer_id %
+ * nworkers == idx, which is what the kernel's socket steering uses.
+ */
 int
 session_assign(struct session *s)
 {
 	struct worker *w = s->w;
+	struct gw *gw = w->gw;
 	struct session_table *st = &w->st;
 	uint32_t i;
 	int64_t off;
+	int rc;
 
-	if (pool_alloc(&w->gw->pool, &s->vip) == -1)
+	pthread_mutex_lock(&gw->pool_mu);
+	if ((rc = pool_alloc(&gw->pool, &s->vip)) == 0) {
+		off = pool_offset(&gw->pool, s->vip);
+		__atomic_store_n(&gw->vip_owner[off], (uint8_t)(w->idx + 1),
+		    __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&gw->pool_mu);
+	if (rc == -1)
 		return -1;
 	s->has_vip = true;
-	off = pool_offset(&w->gw->pool, s->vip);
+	off = pool_offset(&gw->pool, s->vip);
 	st->by_vip[off] = s;
 
 	for (i = 0; i < st->peer_id_cap; i++)
@@ -154,7 +171,7 @@ session_assign(struct session *s)
 		struct session **n = realloc(st->by_peer_id,
 		    ncap * sizeof(*n));
 
-		if (n == NULL || ncap > PKT_PEER_ID_MAX)
+		if (n == NULL)
 			return -1;
 		memset(n + st->peer_id_cap, 0,
 		    (ncap - st->peer_id_cap) * sizeof(*n));
@@ -162,7 +179,9 @@ session_assign(struct session *s)
 		st->peer_id_cap = ncap;
 	}
 	st->by_peer_id[i] = s;
-	s->peer_id = i;
+	s->peer_id = i * (uint32_t)gw->nworkers + (uint32_t)w->idx;
+	if (s->peer_id > PKT_PEER_ID_MAX)
+		return -1;
 	return 0;
 }
 
@@ -198,15 +217,26 @@ session_close(struct session *s, const char *reason)
 		log_at(3, "session %s closed before authentication: %s",
 		    addr_str(&s->addr, abuf), reason);
 	addr_unlink(st, s);
+	dir_del(w->gw->dir, &s->addr, w->idx);
 	if (s->has_vip) {
-		int64_t off = pool_offset(&w->gw->pool, s->vip);
+		struct gw *gw = w->gw;
+		int64_t off = pool_offset(&gw->pool, s->vip);
 
 		if (off >= 0 && st->by_vip[off] == s)
 			st->by_vip[off] = NULL;
-		pool_release(&w->gw->pool, s->vip);
+		pthread_mutex_lock(&gw->pool_mu);
+		if (off >= 0)
+			__atomic_store_n(&gw->vip_owner[off], 0,
+			    __ATOMIC_RELEASE);
+		pool_release(&gw->pool, s->vip);
+		pthread_mutex_unlock(&gw->pool_mu);
 	}
-	if (s->peer_id < st->peer_id_cap && st->by_peer_id[s->peer_id] == s)
-		st->by_peer_id[s->peer_id] = NULL;
+	if (s->peer_id != PKT_PEER_ID_NONE) {
+		uint32_t slot = s->peer_id / (uint32_t)w->gw->nworkers;
+
+		if (slot < st->peer_id_cap && st->by_peer_id[slot] == s)
+			st->by_peer_id[slot] = NULL;
+	}
 	for (i = 0; i < SESSION_KS_MAX; i++)
 		if (s->ks[i])
 			ks_free(s->ks[i]);
@@ -234,9 +264,11 @@ session_by_addr(struct worker *w, const struct peer_addr *a)
 struct session *
 session_by_peer_id(struct worker *w, uint32_t peer_id)
 {
-	if (peer_id >= w->st.peer_id_cap)
+	uint32_t n = (uint32_t)w->gw->nworkers, i = peer_id / n;
+
+	if (peer_id % n != (uint32_t)w->idx || i >= w->st.peer_id_cap)
 		return NULL;
-	return w->st.by_peer_id[peer_id];
+	return w->st.by_peer_id[i];
 }
 
 struct session *
@@ -254,8 +286,10 @@ void
 session_move(struct session *s, const struct peer_addr *to)
 {
 	addr_unlink(&s->w->st, s);
+	dir_del(s->w->gw->dir, &s->addr, s->w->idx);
 	s->addr = *to;
 	addr_link(&s->w->st, s);
+	dir_set(s->w->gw->dir, &s->addr, s->w->idx);
 }
 
 struct keystate *

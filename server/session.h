@@ -23,6 +23,7 @@
 
 struct worker;
 struct event;
+struct session_table;
 
 enum ks_state {
 	KS_TLS,		/* TLS handshake running */

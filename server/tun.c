@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,8 +49,9 @@ tun_name_ok(const char *dev)
 	return 1;
 }
 
-int
-tun_open(const char *dev, char ifname[IFNAMSIZ], char *err, size_t errlen)
+static int
+tun_open1(const char *dev, bool mq, char ifname[IFNAMSIZ], char *err,
+    size_t errlen)
 {
 	struct ifreq	 ifr;
 	int		 fd = -1;
@@ -62,7 +64,7 @@ tun_open(const char *dev, char ifname[IFNAMSIZ], char *err, size_t errlen)
 	}
 
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (mq ? IFF_MULTI_QUEUE : 0);
 	if (strcmp(dev, TUN_AUTO_NAME) == 0)
 		strcpy(ifr.ifr_name, TUN_AUTO_FMT);
 	else
@@ -98,4 +100,35 @@ tun_open(const char *dev, char ifname[IFNAMSIZ], char *err, size_t errlen)
 	if (fd != -1)
 		close(fd);
 	return -1;
+}
+
+int
+tun_open(const char *dev, char ifname[IFNAMSIZ], char *err, size_t errlen)
+{
+	return tun_open1(dev, false, ifname, err, errlen);
+}
+
+int
+tun_open_mq(const char *dev, int n, int *fds, char ifname[IFNAMSIZ],
+    char *err, size_t errlen)
+{
+	int i;
+
+	if (n <= 1) {
+		fds[0] = tun_open1(dev, false, ifname, err, errlen);
+		return fds[0] == -1 ? -1 : 0;
+	}
+	/* The first open names the device; the others attach queues to it. */
+	if ((fds[0] = tun_open1(dev, true, ifname, err, errlen)) == -1)
+		return -1;
+	for (i = 1; i < n; i++) {
+		char name[IFNAMSIZ];
+
+		if ((fds[i] = tun_open1(ifname, true, name, err, errlen)) == -1) {
+			while (i-- > 0)
+				close(fds[i]);
+			return -1;
+		}
+	}
+	return 0;
 }

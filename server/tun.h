@@ -15,4 +15,11 @@
 int	tun_open(const char *dev, char ifname[IFNAMSIZ], char *err,
 	    size_t errlen);
 
+/*
+ * n queues of one multi-queue tun device (IFF_MULTI_QUEUE), one per
+ * worker: fds[0..n-1].  With n == 1 a plain device.  0 or -1.
+ */
+int	tun_open_mq(const char *dev, int n, int *fds, char ifname[IFNAMSIZ],
+	    char *err, size_t errlen);
+
 #endif /* MCN_TUN_H */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/filter.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,11 +23,13 @@
 #include "cookie.h"
 #include "ctl.h"
 #include "data.h"
+#include "dir.h"
 #include "gw.h"
 #include "log.h"
 #include "session.h"
 #include "tlsauth.h"
 #include "udp.h"
+#include "worker.h"
 
 #define RX_BATCH		64
 #define RX_ROUNDS		8	/* batches per callback, then yield */
@@ -115,9 +118,11 @@ reset_allowed(struct worker *w)
 	uint64_t dt = w->now_ms - w->reset_refill_ms;
 
 	if (dt > 0) {
-		w->reset_tokens += (double)dt * RESET_RATE / 1000.0;
-		if (w->reset_tokens > RESET_BURST)
-			w->reset_tokens = RESET_BURST;
+		/* Each worker has its share of the rate. */
+		w->reset_tokens += (double)dt * RESET_RATE / 1000.0 /
+		    w->gw->nworkers;
+		if (w->reset_tokens > RESET_BURST / w->gw->nworkers)
+			w->reset_tokens = RESET_BURST / w->gw->nworkers;
 		w->reset_refill_ms = w->now_ms;
 	}
 	if (w->reset_tokens < 1.0)
@@ -236,6 +241,17 @@ control_input(struct worker *w, const struct peer_addr *from,
 		return;
 	}
 	s = session_by_addr(w, from);
+	if (s == NULL && w->gw->nworkers > 1 && !w->in_handoff &&
+	    h.op != P_CONTROL_HARD_RESET_CLIENT_V2) {
+		/* Another worker's client whose address hashed here (it
+		 * moved): pass it on. */
+		int owner = dir_get(w->gw->dir, from);
+
+		if (owner >= 0 && owner != w->idx) {
+			handoff_push(w, owner, HO_UDP, from, p, len);
+			return;
+		}
+	}
 	if (s != NULL && CRYPTO_memcmp(h.sid, s->sid_remote, PKT_SID_LEN) != 0) {
 		/*
 		 * Another connection from the same address and port: the
@@ -358,6 +374,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 	}
 	tx_flush(w);
+	handoff_signal(w);
 }
 
 static void
@@ -377,17 +394,55 @@ tun_read_cb(evutil_socket_t fd, short what, void *arg)
 		data_tun_input(w, buf, (size_t)n);
 	}
 	tx_flush(w);
+	handoff_signal(w);
+}
+
+/*
+ * Steering for the SO_REUSEPORT group (classic BPF, run by the kernel on
+ * the UDP payload): a P_DATA_V2 packet goes to socket peer_id % n, the
+ * worker that owns that peer-id; anything else returns an index past the
+ * group, and the kernel falls back to its 4-tuple hash, which is how the
+ * session's control packets reached the worker that created it.
+ */
+int
+udp_steer_by_peer_id(int fd, int n, char *err, size_t errlen)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),		/* A = op|kid */
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 3),		/* A = opcode */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, P_DATA_V2, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),		/* A = word 0 */
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xffffff),	/* peer-id */
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),		/* hash */
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+	    sizeof(prog)) == -1) {
+		snprintf(err, errlen, "SO_ATTACH_REUSEPORT_CBPF: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int
-udp_socket(const struct cfg *cfg, char *err, size_t errlen)
+udp_socket(const struct cfg *cfg, bool reuseport, char *err, size_t errlen)
 {
 	struct sockaddr_in sin;
-	int fd, sz = 4 << 20;
+	int fd, sz = 4 << 20, one = 1;
 
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1) {
+		snprintf(err, errlen, "SO_REUSEPORT: %s", strerror(errno));
+		close(fd);
 		return -1;
 	}
 	/* Big buffers absorb bursts; FORCE needs CAP_NET_ADMIN. */
@@ -409,12 +464,10 @@ udp_socket(const struct cfg *cfg, char *err, size_t errlen)
 }
 
 int
-worker_start(struct worker *w, char *err, size_t errlen)
+udp_worker_init(struct worker *w, char *err, size_t errlen)
 {
-	uint8_t key[256];
 	unsigned i;
 
-	worker_clock(w);
 	if ((w->rx = malloc(sizeof(*w->rx))) == NULL ||
 	    (w->tunbuf = malloc(PKT_BUF)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -425,22 +478,12 @@ worker_start(struct worker *w, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-	memcpy(key, w->gw->cfg->tls_auth_key, sizeof(key));
-	w->ta = tlsauth_new(key, w->gw->cfg->tls_auth_dir, w->gw->cfg->auth,
-	    err, errlen);
-	OPENSSL_cleanse(key, sizeof(key));
-	if (w->ta == NULL)
-		return -1;
-	if ((w->cookie = cookie_new(w->gw->cookie_key)) == NULL) {
-		snprintf(err, errlen, "cannot create the cookie HMAC");
-		return -1;
-	}
 	session_table_init(&w->st);
-	w->reset_tokens = RESET_BURST;
+	w->reset_tokens = RESET_BURST / w->gw->nworkers;
 	w->reset_refill_ms = w->now_ms;
 	w->ev_udp = event_new(w->base, w->udp_fd, EV_READ | EV_PERSIST,
 	    udp_read_cb, w);
-	w->ev_tun = event_new(w->base, w->gw->tun_fd, EV_READ | EV_PERSIST,
+	w->ev_tun = event_new(w->base, w->tun_fd, EV_READ | EV_PERSIST,
 	    tun_read_cb, w);
 	if (w->ev_udp == NULL || w->ev_tun == NULL ||
 	    event_add(w->ev_udp, NULL) == -1 || event_add(w->ev_tun, NULL) == -1) {
@@ -450,25 +493,16 @@ worker_start(struct worker *w, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-close_cb(struct session *s, void *arg)
-{
-	session_close(s, arg);
-}
-
 void
-worker_stop(struct worker *w)
+udp_worker_fini(struct worker *w)
 {
 	unsigned i;
 
-	session_foreach(w, close_cb, "server shutting down");
 	if (w->ev_udp)
 		event_free(w->ev_udp);
 	if (w->ev_tun)
 		event_free(w->ev_tun);
-	tlsauth_free(w->ta);
-	cookie_free(w->cookie);
-	session_table_free(&w->st);
+	w->ev_udp = w->ev_tun = NULL;
 	for (i = 0; i < TX_BATCH; i++)
 		free(w->tx.buf[i]);
 	free(w->rx);
@@ -476,16 +510,15 @@ worker_stop(struct worker *w)
 }
 
 void
-worker_log_stats(struct worker *w)
+counters_log(const struct counters *c, unsigned clients)
 {
-	const struct counters *c = &w->ctr;
-
 	log_event(1, "stats", "clients=%u rx_pkts=%llu tx_pkts=%llu "
 	    "tun_rx_pkts=%llu tun_tx_pkts=%llu forged=%llu unknown_peer=%llu "
 	    "malformed=%llu replay=%llu decrypt_failed=%llu spoofed_src=%llu "
 	    "no_route=%llu resets=%llu resets_limited=%llu bad_cookie=%llu "
 	    "handshakes_ok=%llu handshakes_failed=%llu tx_dropped=%llu "
-	    "tun_dropped=%llu", w->st.count,
+	    "tun_dropped=%llu handoff_out=%llu handoff_dropped=%llu",
+	    clients,
 	    (unsigned long long)c->rx_pkts, (unsigned long long)c->tx_pkts,
 	    (unsigned long long)c->tun_rx_pkts,
 	    (unsigned long long)c->tun_tx_pkts,
@@ -499,5 +532,19 @@ worker_log_stats(struct worker *w)
 	    (unsigned long long)c->handshakes_ok,
 	    (unsigned long long)c->handshakes_failed,
 	    (unsigned long long)c->tx_dropped,
-	    (unsigned long long)c->tun_dropped);
+	    (unsigned long long)c->tun_dropped,
+	    (unsigned long long)c->handoff_out,
+	    (unsigned long long)c->handoff_dropped);
+}
+
+void
+counters_add(struct counters *sum, const struct counters *c)
+{
+	const uint64_t *src = (const uint64_t *)c;
+	uint64_t *dst = (uint64_t *)sum;
+	size_t i;
+
+	/* struct counters is only uint64_t fields. */
+	for (i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
 }

@@ -1,27 +1,36 @@
 /*
- * A worker's network side: the UDP socket, receive dispatch, lifecycle.
+ * A worker's network side: the UDP socket, receive dispatch, counters.
  */
 #ifndef MCN_UDP_H
 #define MCN_UDP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
 
 struct cfg;
+struct counters;
 struct worker;
 
-/* The bound, non-blocking listening socket, or -1 (reason in err). */
-int	udp_socket(const struct cfg *, char *err, size_t errlen);
+/*
+ * A bound, non-blocking UDP socket on cfg's address and port; with
+ * reuseport, one of an SO_REUSEPORT group.  -1 and a reason in err.
+ */
+int	udp_socket(const struct cfg *, bool reuseport, char *err,
+	    size_t errlen);
+/* Attaches the peer-id steering program to the group of fd (n sockets). */
+int	udp_steer_by_peer_id(int fd, int n, char *err, size_t errlen);
 /* Classifies and handles one received datagram. */
 void	udp_packet(struct worker *, const struct peer_addr *from,
 	    const uint8_t *p, size_t len);
-/* Registers the worker's events; w->gw, w->base, w->udp_fd are set. */
-int	worker_start(struct worker *, char *err, size_t errlen);
-/* Logs the worker's counters as one "event=stats" line. */
-void	worker_log_stats(struct worker *);
-/* Closes every session and frees the worker's state. */
-void	worker_stop(struct worker *);
+/* Buffers and events of a worker's socket and tun queue. */
+int	udp_worker_init(struct worker *, char *err, size_t errlen);
+void	udp_worker_fini(struct worker *);
+
+/* One "event=stats" line. */
+void	counters_log(const struct counters *, unsigned clients);
+void	counters_add(struct counters *sum, const struct counters *);
 
 #endif /* MCN_UDP_H */
