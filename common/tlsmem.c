@@ -41,6 +41,7 @@
 struct tlsmem_ctx {
 	SSL_CTX		*ssl_ctx;
 	bool		 server;
+	bool		 crl_expired_ok;	/* crl-expired warn */
 	int		 refs;		/* atomic: holders of this context */
 	int64_t		 crl_next_update;	/* 0 = no CRL */
 };
@@ -50,6 +51,7 @@ struct tlsmem {
 	BIO		*rbio;		/* peer -> TLS (tlsmem_feed) */
 	BIO		*wbio;		/* TLS -> peer (tlsmem_out_take) */
 	bool		 server;
+	bool		 crl_expired_ok;
 	bool		 established;
 	bool		 failed;
 	char		 err[320];
@@ -82,6 +84,10 @@ verify_cb(int ok, X509_STORE_CTX *sctx)
 
 	if (t == NULL)
 		return 0;
+	/* crl-expired warn: an expired CRL still revokes what it lists. */
+	if (!ok && t->crl_expired_ok &&
+	    X509_STORE_CTX_get_error(sctx) == X509_V_ERR_CRL_HAS_EXPIRED)
+		return 1;
 	if (!ok)
 		why = tlscert_verify_reason(X509_STORE_CTX_get_error(sctx), depth, leaf,
 		    t->server);
@@ -190,6 +196,18 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 		tlscert_seterr(err, errlen, "tls versions: %s", tlscert_ossl_reason());
 		goto fail;
 	}
+	if (conf->cipher_list != NULL &&
+	    !SSL_CTX_set_cipher_list(sc, conf->cipher_list)) {
+		tlscert_seterr(err, errlen, "tls-cipher '%s': %s",
+		    conf->cipher_list, tlscert_ossl_reason());
+		goto fail;
+	}
+	if (conf->ciphersuites != NULL &&
+	    !SSL_CTX_set_ciphersuites(sc, conf->ciphersuites)) {
+		tlscert_seterr(err, errlen, "tls-ciphersuites '%s': %s",
+		    conf->ciphersuites, tlscert_ossl_reason());
+		goto fail;
+	}
 	/* A fresh session per key_id: no tickets, no cache, no renegotiation. */
 	SSL_CTX_set_options(sc, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -237,6 +255,7 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 
 	c->ssl_ctx = sc;
 	c->server = server;
+	c->crl_expired_ok = conf->crl_expired_ok;
 	c->refs = 1;
 	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
 		const ASN1_TIME *nu =
@@ -316,6 +335,7 @@ tlsmem_new(struct tlsmem_ctx *c)
 	SSL_set_bio(t->ssl, t->rbio, t->wbio);	/* the SSL owns both now */
 	SSL_set_app_data(t->ssl, t);
 	t->server = c->server;
+	t->crl_expired_ok = c->crl_expired_ok;
 	if (t->server)
 		SSL_set_accept_state(t->ssl);
 	else
@@ -515,6 +535,14 @@ tlsmem_cert_free(struct tlsmem_cert *c)
 	X509_free((X509 *)c);
 }
 
+static int
+expired_crl_ok_cb(int ok, X509_STORE_CTX *sctx)
+{
+	if (!ok && X509_STORE_CTX_get_error(sctx) == X509_V_ERR_CRL_HAS_EXPIRED)
+		return 1;
+	return ok;
+}
+
 int
 tlsmem_ctx_verify(const struct tlsmem_ctx *c, const struct tlsmem_cert *cert,
     char *err, size_t errlen)
@@ -531,6 +559,8 @@ tlsmem_ctx_verify(const struct tlsmem_ctx *c, const struct tlsmem_cert *cert,
 		X509_STORE_CTX_free(sctx);
 		return -1;
 	}
+	if (c->crl_expired_ok)
+		X509_STORE_CTX_set_verify_cb(sctx, expired_crl_ok_cb);
 	if (X509_verify_cert(sctx) != 1)
 		why = tlscert_verify_reason(X509_STORE_CTX_get_error(sctx),
 		    X509_STORE_CTX_get_error_depth(sctx), x, c->server);

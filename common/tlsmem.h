@@ -23,6 +23,10 @@ struct tlsmem_conf {
 	const char	*crl_pem;	/* CRL(s) of the CA, PEM; NULL = none */
 	int		 tls_version_min; /* TLS1_2_VERSION (default) or TLS1_3_VERSION */
 	int		 tls_version_max; /* 0 = no limit (default), or as above */
+	const char	*cipher_list;	/* TLS <= 1.2 (OpenSSL syntax); NULL default */
+	const char	*ciphersuites;	/* TLS 1.3; NULL = OpenSSL's default */
+	bool		 crl_expired_ok; /* an expired CRL still applies, but
+					  * does not refuse everyone */
 };
 
 /*

@@ -22,7 +22,8 @@
 #include "cfg_lex.h"
 
 #define TLS_AUTH_WHY \
-	"tls-auth is required: it is the HMAC firewall in front of TLS"
+	"tls-auth (or tls-crypt, or tls-crypt-v2) is required: it is the " \
+	"HMAC firewall in front of TLS"
 
 int
 cfg_perr(struct cfg_pstate *ps, const char *fmt, ...)
@@ -130,9 +131,17 @@ validate(struct cfg_pstate *ps)
 	size_t n = 0;
 
 	ps->line = 0;
+	if ((ps->cfg->has_tls_auth ? 1 : 0) + (ps->cfg->has_tls_crypt ? 1 : 0) +
+	    (ps->cfg->has_tls_crypt_v2 ? 1 : 0) > 1)
+		return cfg_perr(ps, "give one of tls-auth, tls-crypt and "
+		    "tls-crypt-v2: each client uses exactly one");
 	for (d = cfg_directives; d->name != NULL; d++) {
 		if (!(d->flags & CFG_DIR_REQUIRED) ||
 		    ps->seen[d - cfg_directives] != 0)
+			continue;
+		/* tls-crypt(-v2) stand in for tls-auth. */
+		if (strcmp(d->name, "tls-auth") == 0 &&
+		    (ps->cfg->has_tls_crypt || ps->cfg->has_tls_crypt_v2))
 			continue;
 		if (strcmp(d->name, "tls-auth") == 0)
 			no_tls_auth = true;
@@ -192,6 +201,8 @@ cfg_new(const char *name)
 	c->tun_mtu = 1500;
 	c->hand_window = 60;
 	c->reneg_sec = 3600;
+	c->tran_window = 60;
+	c->max_clients = 1024;
 	return c;
 }
 
@@ -320,6 +331,8 @@ cfg_free(struct cfg *c)
 	free(c->crl_pem);
 	for (i = 0; i < c->npush; i++)
 		free(c->push[i]);
+	free(c->tls_cipher);
+	free(c->tls_ciphersuites);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
 }

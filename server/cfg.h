@@ -68,6 +68,32 @@ struct cfg {
 	int		 hand_window;	/* default 60 */
 	int		 reneg_sec;	/* default 3600; 0: never renegotiate */
 	int		 workers;	/* ours: worker threads; 0 = one per core */
+
+	/* renegotiation */
+	int		 tran_window;	/* old key kept this long; default 60 */
+	int64_t		 reneg_bytes;	/* 0: off */
+	int64_t		 reneg_pkts;	/* 0: off */
+
+	/* data channel and TLS */
+	char		 data_ciphers_fallback[32];	/* "" = none */
+	int		 tls_version_min;	/* 0 (1.2), 0x0303, 0x0304 */
+	char		*tls_cipher;		/* TLS <= 1.2 list, or NULL */
+	char		*tls_ciphersuites;	/* TLS 1.3 list, or NULL */
+	bool		 crl_expired_reject;	/* ours; default warn */
+
+	/* control-channel protection besides tls-auth */
+	bool		 has_tls_crypt;
+	uint8_t		 tls_crypt_key[256];
+	bool		 has_tls_crypt_v2;
+	uint8_t		 tls_crypt_v2_key[128];	/* the server key */
+	bool		 tls_crypt_v2_force_cookie;
+
+	/* session policy */
+	int		 max_clients;	/* default 1024 */
+	bool		 duplicate_cn;
+	bool		 client_to_client;
+	int		 explicit_exit_notify;	/* accepted; RESTART is always
+						 * sent on shutdown */
 };
 
 /*

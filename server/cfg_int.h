@@ -11,7 +11,7 @@
 #include "cfg.h"
 
 #define CFG_KEYDIR_NONE		(-1)	/* == TLSAUTH_DIR_NONE (tlsauth.h) */
-#define CFG_MAX_DIRECTIVES	40	/* > entries in cfg_directives */
+#define CFG_MAX_DIRECTIVES	64	/* > entries in cfg_directives */
 #define CFG_DEFAULT_CIPHERS	"AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305"
 
 struct cfg_pstate {
@@ -32,5 +32,29 @@ struct cfg_pstate {
  */
 int	cfg_perr(struct cfg_pstate *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* Shared by the directive handlers (cfg_set.c, cfg_policy.c). */
+int	cfg_num_arg(struct cfg_pstate *, const char *what, const char *s,
+	    long min, long max, int *out);
+int	cfg_load_text(struct cfg_pstate *, const char *what, const char *arg,
+	    char **text, size_t *len, char **pathp);
+void	cfg_free_secret(char *);
+
+/* cfg_policy.c: renegotiation, TLS, control-channel protection, session
+ * policy. */
+int	cfg_set_tran_window(struct cfg_pstate *, int, char **);
+int	cfg_set_reneg_bytes(struct cfg_pstate *, int, char **);
+int	cfg_set_reneg_pkts(struct cfg_pstate *, int, char **);
+int	cfg_set_data_ciphers_fallback(struct cfg_pstate *, int, char **);
+int	cfg_set_tls_version_min(struct cfg_pstate *, int, char **);
+int	cfg_set_tls_cipher(struct cfg_pstate *, int, char **);
+int	cfg_set_tls_ciphersuites(struct cfg_pstate *, int, char **);
+int	cfg_set_crl_expired(struct cfg_pstate *, int, char **);
+int	cfg_set_tls_crypt(struct cfg_pstate *, int, char **);
+int	cfg_set_tls_crypt_v2(struct cfg_pstate *, int, char **);
+int	cfg_set_max_clients(struct cfg_pstate *, int, char **);
+int	cfg_set_duplicate_cn(struct cfg_pstate *, int, char **);
+int	cfg_set_client_to_client(struct cfg_pstate *, int, char **);
+int	cfg_set_explicit_exit_notify(struct cfg_pstate *, int, char **);
 
 #endif /* MCN_CFG_INT_H */

@@ -20,8 +20,8 @@
 #define PING_MAX		86400	/* OpenVPN's PING_TIMEOUT_MAX */
 
 /* A decimal number in [min, max]: no sign, no blanks, no suffix. */
-static int
-num_arg(struct cfg_pstate *ps, const char *what, const char *s, long min,
+int
+cfg_num_arg(struct cfg_pstate *ps, const char *what, const char *s, long min,
     long max, int *out)
 {
 	char *end;
@@ -54,8 +54,8 @@ all_digits(const char *s)
  * contents, relative paths taken from the config file's directory.  When
  * pathp is not NULL it receives the resolved path (NULL for a block).
  */
-static int
-load_text(struct cfg_pstate *ps, const char *what, const char *arg,
+int
+cfg_load_text(struct cfg_pstate *ps, const char *what, const char *arg,
     char **text, size_t *len, char **pathp)
 {
 	char lerr[256], *path = NULL;
@@ -90,8 +90,8 @@ load_text(struct cfg_pstate *ps, const char *what, const char *arg,
 	return 0;
 }
 
-static void
-free_secret(char *s)
+void
+cfg_free_secret(char *s)
 {
 	if (s != NULL) {
 		explicit_bzero(s, strlen(s));
@@ -113,7 +113,7 @@ load_pem(struct cfg_pstate *ps, const char *what, const char *arg,
 	size_t len;
 	bool ok;
 
-	if (load_text(ps, what, arg, &text, &len, &path) == -1)
+	if (cfg_load_text(ps, what, arg, &text, &len, &path) == -1)
 		return -1;
 	if (marker != NULL)
 		ok = strstr(text, marker) != NULL;
@@ -133,7 +133,7 @@ load_pem(struct cfg_pstate *ps, const char *what, const char *arg,
 		    path != NULL ? path : "the inline block",
 		    marker != NULL ? marker :
 		    "-----BEGIN ... PRIVATE KEY-----");
-		free_secret(text);
+		cfg_free_secret(text);
 		free(path);
 		return -1;
 	}
@@ -200,7 +200,7 @@ set_port(struct cfg_pstate *ps, int argc, char **argv)
 {
 	int port = 0;
 
-	if (num_arg(ps, "port", argv[1], 1, 65535, &port) == -1)
+	if (cfg_num_arg(ps, "port", argv[1], 1, 65535, &port) == -1)
 		return -1;
 	ps->cfg->port = (uint16_t)port;
 	return 0;
@@ -265,11 +265,11 @@ set_tls_auth(struct cfg_pstate *ps, int argc, char **argv)
 
 	if (argc == 3 && set_keydir(ps, "tls-auth", argv[2]) == -1)
 		return -1;
-	if (load_text(ps, "tls-auth", argv[1], &text, &len, &path) == -1)
+	if (cfg_load_text(ps, "tls-auth", argv[1], &text, &len, &path) == -1)
 		return -1;
 	rc = statickey_parse(text, len, ps->cfg->tls_auth_key, kerr,
 	    sizeof(kerr));
-	free_secret(text);
+	cfg_free_secret(text);
 	if (rc == 0) {
 		ps->cfg->has_tls_auth = true;
 		free(path);
@@ -420,8 +420,8 @@ set_keepalive(struct cfg_pstate *ps, int argc, char **argv)
 	struct cfg *c = ps->cfg;
 	int a = 0, b = 0;
 
-	if (num_arg(ps, "keepalive interval", argv[1], 1, PING_MAX, &a) ==
-	    -1 || num_arg(ps, "keepalive timeout", argv[2], 1, PING_MAX / 2,
+	if (cfg_num_arg(ps, "keepalive interval", argv[1], 1, PING_MAX, &a) ==
+	    -1 || cfg_num_arg(ps, "keepalive timeout", argv[2], 1, PING_MAX / 2,
 	    &b) == -1)
 		return -1;
 	if (b < 2 * a)
@@ -476,26 +476,26 @@ set_data_ciphers(struct cfg_pstate *ps, int argc, char **argv)
 static int
 set_verb(struct cfg_pstate *ps, int argc, char **argv)
 {
-	return num_arg(ps, "verb", argv[1], 0, 11, &ps->cfg->verb);
+	return cfg_num_arg(ps, "verb", argv[1], 0, 11, &ps->cfg->verb);
 }
 
 static int
 set_tun_mtu(struct cfg_pstate *ps, int argc, char **argv)
 {
-	return num_arg(ps, "tun-mtu", argv[1], 576, 9000, &ps->cfg->tun_mtu);
+	return cfg_num_arg(ps, "tun-mtu", argv[1], 576, 9000, &ps->cfg->tun_mtu);
 }
 
 static int
 set_hand_window(struct cfg_pstate *ps, int argc, char **argv)
 {
-	return num_arg(ps, "hand-window", argv[1], 1, 3600,
+	return cfg_num_arg(ps, "hand-window", argv[1], 1, 3600,
 	    &ps->cfg->hand_window);
 }
 
 static int
 set_reneg_sec(struct cfg_pstate *ps, int argc, char **argv)
 {
-	return num_arg(ps, "reneg-sec", argv[1], 0, 7 * 86400,
+	return cfg_num_arg(ps, "reneg-sec", argv[1], 0, 7 * 86400,
 	    &ps->cfg->reneg_sec);
 }
 
@@ -506,7 +506,7 @@ set_workers(struct cfg_pstate *ps, int argc, char **argv)
 		ps->cfg->workers = 0;
 		return 0;
 	}
-	return num_arg(ps, "workers", argv[1], 1, 64, &ps->cfg->workers);
+	return cfg_num_arg(ps, "workers", argv[1], 1, 64, &ps->cfg->workers);
 }
 
 /* persist-key, persist-tun: what mycrypnetd always does. */
@@ -598,6 +598,44 @@ const struct cfg_directive cfg_directives[] = {
 	{ "workers", "N|auto", "Worker threads, each with its own event loop, "
 	    "socket and tun queue.  Default auto: one per core.",
 	    1, 1, O, set_workers },
+	{ "tran-window", "SECONDS", "After a renegotiation the old key keeps "
+	    "decrypting this long.  Default 60.", 1, 1, 0, cfg_set_tran_window },
+	{ "reneg-bytes", "BYTES", "Renegotiate after this many bytes (both "
+	    "directions) on one key; 0 off (default).", 1, 1, 0,
+	    cfg_set_reneg_bytes },
+	{ "reneg-pkts", "PACKETS", "Renegotiate after this many packets on "
+	    "one key; 0 off (default).", 1, 1, 0, cfg_set_reneg_pkts },
+	{ "data-ciphers-fallback", "CIPHER", "Cipher for clients that "
+	    "announce none (pre-2.4 clients).", 1, 1, 0,
+	    cfg_set_data_ciphers_fallback },
+	{ "tls-version-min", "1.2|1.3 [or-highest]", "Lowest TLS version "
+	    "accepted on the control channel.  Default 1.2.", 1, 2, 0,
+	    cfg_set_tls_version_min },
+	{ "tls-cipher", "LIST", "OpenSSL cipher list for TLS 1.2.", 1, 1, 0,
+	    cfg_set_tls_cipher },
+	{ "tls-ciphersuites", "LIST", "OpenSSL TLS 1.3 ciphersuites.", 1, 1, 0,
+	    cfg_set_tls_ciphersuites },
+	{ "crl-expired", "warn|reject", "Ours: what an expired CRL means.  "
+	    "warn (default): log it loudly and keep accepting clients; "
+	    "reject: refuse every client, as OpenVPN does.", 1, 1, O,
+	    cfg_set_crl_expired },
+	{ "tls-crypt", "FILE", "Static key that encrypts and authenticates "
+	    "every control packet (instead of tls-auth).", 1, 1, I,
+	    cfg_set_tls_crypt },
+	{ "tls-crypt-v2", "FILE [force-cookie|allow-noncookie]", "Server key "
+	    "for per-client tls-crypt keys (instead of tls-auth).", 1, 2, I,
+	    cfg_set_tls_crypt_v2 },
+	{ "max-clients", "N", "Most clients at once.  Default 1024.", 1, 1, 0,
+	    cfg_set_max_clients },
+	{ "duplicate-cn", "", "Let several clients use one certificate.  "
+	    "Default: a new login replaces the old session.", 0, 0, 0,
+	    cfg_set_duplicate_cn },
+	{ "client-to-client", "", "Let clients reach each other's tunnel "
+	    "addresses.  Default: they cannot.", 0, 0, 0,
+	    cfg_set_client_to_client },
+	{ "explicit-exit-notify", "[N]", "Accepted: mycrypnetd always tells "
+	    "clients to reconnect (RESTART) when it shuts down.", 0, 1, 0,
+	    cfg_set_explicit_exit_notify },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL }
 };
 

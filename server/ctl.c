@@ -24,9 +24,8 @@
 #include "log.h"
 #include "session.h"
 #include "tlsauth.h"
+#include "worker.h"
 
-/* A lame-duck key keeps decrypting this long after a renegotiation. */
-#define TRAN_WINDOW_S	60
 /*
  * A refused session lingers this long: AUTH_FAILED gets retransmitted,
  * and the client's own retransmissions are absorbed instead of being
@@ -185,7 +184,7 @@ ctl_kick(struct session *s, const char *cmd, const char *reason)
 int
 ctl_command(struct session *s, const char *cmd)
 {
-	struct keystate *ks = session_ks_tx(s);
+	struct keystate *ks = session_ks_ctl(s);
 
 	if (ks == NULL)
 		return -1;
@@ -286,6 +285,47 @@ push_reply(struct session *s, struct keystate *ks)
 	s->last_push_ms = s->w->now_ms;
 }
 
+/*
+ * When this key state renegotiates by time: reneg-sec, drawn from 90-100%
+ * of it as a 2.6 server does, so clients that connected together do not
+ * all renegotiate together.  0 = never.
+ */
+static uint64_t
+reneg_deadline(const struct session *s, uint64_t now)
+{
+	const struct cfg *cfg = s->w->gw->cfg;
+	uint64_t full = (uint64_t)cfg->reneg_sec * 1000;
+	uint16_t r = 0;
+
+	if (cfg->reneg_sec <= 0)
+		return 0;
+	RAND_bytes((uint8_t *)&r, sizeof(r));
+	return now + full - full * (r % 1001) / 10000;
+}
+
+/*
+ * Without duplicate-cn a new login replaces the sessions of the same
+ * certificate name, on whichever worker they are.
+ */
+static void
+replace_same_cn(struct session *s)
+{
+	struct gw *gw = s->w->gw;
+	int i;
+
+	for (i = 0; i < gw->nworkers; i++) {
+		struct wcmd *c = calloc(1, sizeof(*c));
+
+		if (c == NULL)
+			continue;
+		c->type = WCMD_REPLACE_CN;
+		snprintf(c->u.replace.cn, sizeof(c->u.replace.cn), "%s", s->cn);
+		c->u.replace.keep_worker = s->w->idx;
+		c->u.replace.keep_peer_id = s->peer_id;
+		worker_post_owned(&gw->workers[i], c);
+	}
+}
+
 /* Key method 2 received: identity, negotiation, our reply, data keys. */
 static void
 ks_got_km2(struct session *s, struct keystate *ks)
@@ -310,7 +350,9 @@ ks_got_km2(struct session *s, struct keystate *ks)
 		s->cert = tlsmem_peer_cert(ks->tls);
 		peer_info_parse(ks->km2->peer_info, &s->pi);
 		if (ncp_select(cfg->data_ciphers, &s->pi, ks->km2->options,
-		    NULL, cipher, sizeof(cipher)) == -1) {
+		    cfg->data_ciphers_fallback[0] ?
+		    cfg->data_ciphers_fallback : NULL, cipher,
+		    sizeof(cipher)) == -1) {
 			auth_failed(s, ks, "Data channel cipher negotiation "
 			    "failed (no shared cipher)");
 			return;
@@ -355,6 +397,7 @@ ks_got_km2(struct session *s, struct keystate *ks)
 	ks->km2 = NULL;
 	ks->state = KS_ACTIVE;
 	ks->active_ms = w->now_ms;
+	ks->reneg_at_ms = reneg_deadline(s, w->now_ms);
 
 	if (first) {
 		if (session_assign(s) == -1) {
@@ -369,6 +412,8 @@ ks_got_km2(struct session *s, struct keystate *ks)
 		    s->peer_id, dc_cipher_name(s->cipher), peer.version,
 		    s->pi.plat[0] ? s->pi.plat : "-",
 		    s->pi.ver[0] ? s->pi.ver : "-");
+		if (!cfg->duplicate_cn)
+			replace_same_cn(s);
 		if (s->pi.proto & IV_PROTO_REQUEST_PUSH)
 			push_reply(s, ks);
 	} else {
@@ -377,7 +422,7 @@ ks_got_km2(struct session *s, struct keystate *ks)
 		for (i = 1; i < SESSION_KS_MAX; i++)
 			if (s->ks[i])
 				s->ks[i]->expire_ms = w->now_ms +
-				    TRAN_WINDOW_S * 1000;
+				    (uint64_t)cfg->tran_window * 1000;
 		log_event(1, "rekey", "cn=%s addr=%s key_id=%u", s->cn,
 		    addr_str(&s->addr, abuf), ks->key_id);
 	}
@@ -500,6 +545,7 @@ ks_soft_reset(struct session *s, uint8_t key_id)
 	}
 	if ((ks = ks_new(s, key_id, 0, 0)) == NULL)
 		return NULL;
+	s->want_rekey = false;
 	/* Our own SOFT_RESET is message 0 of the new key state. */
 	rel_tx_queue(&ks->rel, P_CONTROL_SOFT_RESET_V1, NULL, 0);
 	if (s->ks[SESSION_KS_MAX - 1])
@@ -565,6 +611,7 @@ ks_initiate(struct session *s)
 
 	if ((ks = ks_new(s, next_key_id(cur->key_id), 0, 0)) == NULL)
 		return;
+	s->want_rekey = false;
 	rel_tx_queue(&ks->rel, P_CONTROL_SOFT_RESET_V1, NULL, 0);
 	if (s->ks[SESSION_KS_MAX - 1])
 		ks_free(s->ks[SESSION_KS_MAX - 1]);
@@ -575,8 +622,7 @@ ks_initiate(struct session *s)
 uint64_t
 ctl_deadline(struct session *s)
 {
-	const struct cfg *cfg = s->w->gw->cfg;
-	uint64_t t = UINT64_MAX, d;
+	uint64_t t = s->want_rekey ? s->w->now_ms : UINT64_MAX, d;
 	int i;
 
 	for (i = 0; i < SESSION_KS_MAX; i++) {
@@ -590,11 +636,26 @@ ctl_deadline(struct session *s)
 			t = ks->must_finish_ms;
 		if (ks->expire_ms && ks->expire_ms < t)
 			t = ks->expire_ms;
-		if (i == 0 && ks->state == KS_ACTIVE && cfg->reneg_sec > 0 &&
-		    (d = ks->active_ms + (uint64_t)cfg->reneg_sec * 1000) < t)
-			t = d;
+		if (i == 0 && ks->state == KS_ACTIVE && ks->reneg_at_ms &&
+		    ks->reneg_at_ms < t)
+			t = ks->reneg_at_ms;
 	}
 	return t;
+}
+
+/*
+ * The current key has done enough: reneg-bytes or reneg-pkts reached, or
+ * its packet-id near the end (spec §8.3: 0xFF000000).  Called from the
+ * data path, which then runs the session timer to start the soft reset.
+ */
+bool
+ctl_key_used_up(const struct session *s, const struct keystate *ks)
+{
+	const struct cfg *cfg = s->w->gw->cfg;
+
+	return ks->tx_pid >= KEY_PID_WRAP ||
+	    (cfg->reneg_bytes > 0 && ks->bytes >= (uint64_t)cfg->reneg_bytes) ||
+	    (cfg->reneg_pkts > 0 && ks->pkts >= (uint64_t)cfg->reneg_pkts);
 }
 
 void
@@ -632,8 +693,11 @@ ctl_timer(struct session *s)
 			s->ks[i] = NULL;
 		}
 	}
-	if (s->ks[0] && s->ks[0]->state == KS_ACTIVE && cfg->reneg_sec > 0 &&
-	    w->now_ms >= s->ks[0]->active_ms + (uint64_t)cfg->reneg_sec * 1000)
+	/* Only from a key the client already uses: a new soft reset pushes
+	 * the previous key out. */
+	if (s->ks[0] && s->ks[0]->state == KS_ACTIVE && s->ks[0]->tx_ready &&
+	    (s->want_rekey || (s->ks[0]->reneg_at_ms &&
+	    w->now_ms >= s->ks[0]->reneg_at_ms)))
 		ks_initiate(s);
 	ctl_flush(s);
 }

@@ -6,6 +6,7 @@
 #ifndef MCN_CTL_H
 #define MCN_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,12 @@ int	ctl_command(struct session *, const char *cmd);
  * closes it shortly after (long enough to retransmit once); logs reason.
  */
 void	ctl_kick(struct session *, const char *cmd, const char *reason);
+
+/* A packet-id this high starts a renegotiation (spec §8.3). */
+#define KEY_PID_WRAP	0xFF000000u
+
+/* reneg-bytes, reneg-pkts or the packet-id limit reached on ks. */
+bool	ctl_key_used_up(const struct session *, const struct keystate *);
 
 /* Earliest control-channel deadline (retransmit, hand-window). */
 uint64_t ctl_deadline(struct session *);

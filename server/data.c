@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "data.h"
+#include "ctl.h"
 #include "datachan.h"
 #include "dir.h"
 #include "gw.h"
@@ -29,12 +30,17 @@ tun_write(struct worker *w, const uint8_t *p, size_t len)
 	w->ctr.tun_tx_pkts++;
 }
 
-/* A decrypted tunnel packet from s: only IPv4 from its own address. */
+/*
+ * A decrypted tunnel packet from s: only IPv4 from its own address, and
+ * only to another client's address if client-to-client is on.
+ */
 static void
 inner_input(struct session *s, const uint8_t *p, size_t len)
 {
 	struct worker *w = s->w;
-	struct in_addr src;
+	struct gw *gw = w->gw;
+	struct in_addr src, dst;
+	int64_t off;
 
 	if (len < 20 || (p[0] >> 4) != 4) {
 		/* IPv6 and anything else: no IPv6 pool configured. */
@@ -46,9 +52,28 @@ inner_input(struct session *s, const uint8_t *p, size_t len)
 		w->ctr.spoofed_src++;
 		return;
 	}
+	/* The tunnel subnet other than the gateway: other clients (and the
+	 * network/broadcast addresses), reached only with client-to-client.
+	 * The kernel would otherwise route them straight back to the tun. */
+	memcpy(&dst, p + 16, 4);
+	if (!gw->cfg->client_to_client &&
+	    (off = pool_offset(&gw->pool, dst)) >= 0 && off != 1) {
+		w->ctr.c2c_dropped++;
+		return;
+	}
 	s->bytes_in += len;
 	s->pkts_in++;
 	tun_write(w, p, len);
+}
+
+/* Runs the session timer now to start a renegotiation (once). */
+static void
+rekey_soon(struct session *s)
+{
+	if (s->want_rekey || s->ks[0] == NULL || !s->ks[0]->tx_ready)
+		return;		/* already asked, or one is under way */
+	s->want_rekey = true;
+	session_schedule(s);
 }
 
 void
@@ -104,6 +129,10 @@ data_net_input(struct worker *w, const struct peer_addr *from,
 		w->ctr.replay++;
 		return;
 	}
+	ks->bytes += (size_t)n;
+	ks->pkts++;
+	if (ctl_key_used_up(s, ks))
+		rekey_soon(s);
 	if (!addr_eq(from, &s->addr)) {
 		/* Authenticated and fresh: the client moved (NAT rebinding). */
 		char obuf[ADDR_STRLEN];
@@ -147,6 +176,10 @@ data_send(struct session *s, const uint8_t *plain, size_t len)
 		return -1;
 	tx_commit(w, &s->addr, (size_t)n);
 	s->last_tx_ms = w->now_ms;
+	ks->bytes += len;
+	ks->pkts++;
+	if (ctl_key_used_up(s, ks))
+		rekey_soon(s);
 	return 0;
 }
 

@@ -64,6 +64,8 @@ struct counters {
 	uint64_t	handoff_out;	/* packets passed to another worker */
 	uint64_t	handoff_in;
 	uint64_t	handoff_dropped;
+	uint64_t	c2c_dropped;	/* client-to-client off */
+	uint64_t	max_clients;	/* refused: max-clients reached */
 };
 
 struct gw {
@@ -74,6 +76,7 @@ struct gw {
 	pthread_mutex_t		 pool_mu;	/* pool and vip_owner writes */
 	struct pool		 pool;
 	uint8_t			*vip_owner;	/* per pool offset: worker+1, 0 */
+	int			 nsessions;	/* atomic: all workers' sessions */
 	struct dir		*dir;		/* transport address -> worker */
 	struct in_addr		 gw_addr;	/* NET+1 on the tun */
 	char			 tun_name[IFNAMSIZ];
@@ -131,6 +134,7 @@ struct worker {
 	uint64_t		 reset_refill_ms;
 	bool			 stopping;
 	uint64_t		 stop_by_ms;
+	uint64_t		 full_logged_ms;	/* max-clients log limit */
 	struct event		*ev_stop;
 	/* Commands from the main thread. */
 	pthread_mutex_t		 cmd_mu;

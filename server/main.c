@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -44,6 +45,8 @@ struct daemon_state {
 	struct netcfg		*nc;
 	bool			 nat_up;
 	struct event		*ev_sig[4];
+	struct event		*ev_tick;
+	time_t			 crl_warned;
 	bool			 stopping;
 };
 
@@ -56,6 +59,23 @@ usage(FILE *f)
 	    "       mycrypnetd --check-config FILE  validate FILE and exit "
 	    "(0 = valid)\n"
 	    "       mycrypnetd --version\n");
+}
+
+static void	crl_check_expiry(struct daemon_state *, bool);
+
+/* The TLS settings of cfg, with crl_pem as the CRL. */
+static void
+tls_conf(const struct cfg *cfg, const char *crl_pem, struct tlsmem_conf *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	tc->ca_pem = cfg->ca_pem;
+	tc->cert_pem = cfg->cert_pem;
+	tc->key_pem = cfg->key_pem;
+	tc->crl_pem = crl_pem;
+	tc->tls_version_min = cfg->tls_version_min;
+	tc->cipher_list = cfg->tls_cipher;
+	tc->ciphersuites = cfg->tls_ciphersuites;
+	tc->crl_expired_ok = !cfg->crl_expired_reject;
 }
 
 /* Loads the config and builds the TLS context: everything that validates. */
@@ -71,11 +91,7 @@ load(const char *path, struct cfg **cfgp, struct tlsmem_ctx **tlsp)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	memset(&tc, 0, sizeof(tc));
-	tc.ca_pem = cfg->ca_pem;
-	tc.cert_pem = cfg->cert_pem;
-	tc.key_pem = cfg->key_pem;
-	tc.crl_pem = cfg->crl_pem;
+	tls_conf(cfg, cfg->crl_pem, &tc);
 	if ((*tlsp = tlsmem_ctx_new(&tc, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		cfg_free(cfg);
@@ -173,11 +189,7 @@ reload_crl(struct daemon_state *d)
 		    err);
 		return;
 	}
-	memset(&tc, 0, sizeof(tc));
-	tc.ca_pem = cfg->ca_pem;
-	tc.cert_pem = cfg->cert_pem;
-	tc.key_pem = cfg->key_pem;
-	tc.crl_pem = text;
+	tls_conf(cfg, text, &tc);
 	if ((ctx = tlsmem_ctx_new(&tc, err, sizeof(err))) == NULL) {
 		log_event(0, "crl-reload-failed", "file=%s reason=\"%s\" "
 		    "action=\"previous CRL stays in force\"", cfg->crl_path,
@@ -204,6 +216,42 @@ reload_crl(struct daemon_state *d)
 	free(cmds);
 	log_event(1, "crl-reload", "file=%s next_update=%lld kicked=%d",
 	    cfg->crl_path, (long long)gw->crl_next_update, kicked);
+	crl_check_expiry(d, true);
+}
+
+/*
+ * An expired CRL is logged loudly, at start, on reload and every hour
+ * while it lasts: with crl-expired warn clients are still let in (and what
+ * the CRL lists stays revoked); with reject nobody is.
+ */
+static void
+crl_check_expiry(struct daemon_state *d, bool always)
+{
+	struct gw *gw = &d->gw;
+	int64_t nu = __atomic_load_n(&gw->crl_next_update, __ATOMIC_RELAXED);
+	time_t now = time(NULL);
+	char when[64];
+	struct tm tm;
+
+	if (nu == 0 || nu > (int64_t)now)
+		return;
+	if (!always && now - d->crl_warned < 3600)
+		return;
+	d->crl_warned = now;
+	gmtime_r(&(time_t){ (time_t)nu }, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	log_event(0, "crl-expired", "file=%s next_update=%s policy=%s "
+	    "action=\"%s\"", gw->cfg->crl_path ? gw->cfg->crl_path : "inline",
+	    when, gw->cfg->crl_expired_reject ? "reject" : "warn",
+	    gw->cfg->crl_expired_reject ? "every client is refused until a "
+	    "fresh CRL is loaded (SIGHUP)" : "clients are still accepted; "
+	    "issue a fresh CRL (mcnca gen-crl) and send SIGHUP");
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	crl_check_expiry(arg, false);
 }
 
 static void
@@ -413,12 +461,17 @@ run(const char *path)
 	    gw->nworkers == 1 ? "" : "s",
 	    gw->bpf_steering ? " (peer-id steering)" : "");
 	log_at(1, "Initialization Sequence Completed");
+	crl_check_expiry(&d, true);
+	if ((d.ev_tick = event_new(d.base, -1, EV_PERSIST, tick_cb, &d)) != NULL)
+		event_add(d.ev_tick, &(struct timeval){ 60, 0 });
 	event_base_dispatch(d.base);
 	rc = 0;
 out:
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (d.ev_sig[i])
 			event_free(d.ev_sig[i]);
+	if (d.ev_tick)
+		event_free(d.ev_tick);
 	teardown(&d);
 	if (d.base)
 		event_base_free(d.base);

@@ -131,6 +131,7 @@ session_new(struct worker *w, const struct peer_addr *addr,
 	addr_link(&w->st, s);
 	dir_set(w->gw->dir, &s->addr, w->idx);
 	w->st.count++;
+	__atomic_add_fetch(&w->gw->nsessions, 1, __ATOMIC_RELAXED);
 	return s;
 }
 
@@ -244,6 +245,7 @@ session_close(struct session *s, const char *reason)
 		tlsmem_cert_free(s->cert);
 	event_free(s->timer);
 	st->count--;
+	__atomic_sub_fetch(&w->gw->nsessions, 1, __ATOMIC_RELAXED);
 	free(s);
 }
 
@@ -303,13 +305,37 @@ session_ks(struct session *s, uint8_t key_id)
 	return NULL;
 }
 
+/*
+ * The newest key the client can decrypt: one is ready once everything we
+ * sent on it is ACKed; until then the previous key (the lame duck) keeps
+ * carrying the traffic.
+ */
 struct keystate *
 session_ks_tx(struct session *s)
+{
+	struct keystate *ks;
+	int i;
+
+	for (i = 0; i < SESSION_KS_MAX; i++) {
+		if ((ks = s->ks[i]) == NULL || ks->state != KS_ACTIVE ||
+		    ks->dc == NULL)
+			continue;
+		if (!ks->tx_ready && !rel_tx_outstanding(&ks->rel) &&
+		    tlsmem_out_pending(ks->tls) == 0)
+			ks->tx_ready = true;
+		if (ks->tx_ready)
+			return ks;
+	}
+	return NULL;
+}
+
+struct keystate *
+session_ks_ctl(struct session *s)
 {
 	int i;
 
 	for (i = 0; i < SESSION_KS_MAX; i++)
-		if (s->ks[i] && s->ks[i]->state == KS_ACTIVE && s->ks[i]->dc)
+		if (s->ks[i] && s->ks[i]->state == KS_ACTIVE)
 			return s->ks[i];
 	return NULL;
 }

@@ -52,6 +52,14 @@ struct keystate {
 	struct replay_win	 rx_replay;
 	uint64_t		 active_ms;
 	uint64_t		 expire_ms;	/* lame duck end; 0 = none */
+	uint64_t		 reneg_at_ms;	/* reneg-sec with jitter; 0 = never */
+	uint64_t		 bytes, pkts;	/* both directions, for reneg-* */
+	/*
+	 * We send with this key only once the client has ACKed everything we
+	 * sent on it (our key-method-2 included): before that it could not
+	 * decrypt, and the packets would be lost in a renegotiation.
+	 */
+	bool			 tx_ready;
 };
 
 #define SESSION_KS_MAX	2	/* current and lame duck */
@@ -83,6 +91,7 @@ struct session {
 	struct in_addr		 vip;
 	bool			 pushed;
 	uint64_t		 last_push_ms;
+	bool			 want_rekey;	/* reneg-bytes/-pkts, pid wrap */
 
 	/* liveness */
 	uint64_t		 created_ms;
@@ -126,8 +135,10 @@ void		 session_move(struct session *, const struct peer_addr *);
 
 /* The key state for key_id, or NULL. */
 struct keystate	*session_ks(struct session *, uint8_t key_id);
-/* The newest key state with data keys, or NULL. */
+/* The newest key state the client can decrypt, or NULL. */
 struct keystate	*session_ks_tx(struct session *);
+/* The newest key state with TLS and key-method-2 done (for commands). */
+struct keystate	*session_ks_ctl(struct session *);
 
 /* Re-arms the session timer for its next deadline. */
 void		 session_schedule(struct session *);

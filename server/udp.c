@@ -220,6 +220,20 @@ cookie_accept(struct worker *w, const struct peer_addr *from,
 		w->ctr.bad_cookie++;
 		return NULL;
 	}
+	if (__atomic_load_n(&w->gw->nsessions, __ATOMIC_RELAXED) >=
+	    cfg->max_clients) {
+		/* As OpenVPN: the client retries; say so once a second. */
+		w->ctr.max_clients++;
+		if (w->now_ms - w->full_logged_ms >= 1000) {
+			char abuf[ADDR_STRLEN];
+
+			w->full_logged_ms = w->now_ms;
+			log_event(1, "refused", "addr=%s reason=\"max-clients "
+			    "%d reached\"", addr_str(from, abuf),
+			    cfg->max_clients);
+		}
+		return NULL;
+	}
 	if ((s = session_new(w, from, pb.ack.rsid, h->sid)) == NULL) {
 		log_warnx("out of memory creating a session");
 		return NULL;
@@ -517,8 +531,8 @@ counters_log(const struct counters *c, unsigned clients)
 	    "malformed=%llu replay=%llu decrypt_failed=%llu spoofed_src=%llu "
 	    "no_route=%llu resets=%llu resets_limited=%llu bad_cookie=%llu "
 	    "handshakes_ok=%llu handshakes_failed=%llu tx_dropped=%llu "
-	    "tun_dropped=%llu handoff_out=%llu handoff_dropped=%llu",
-	    clients,
+	    "tun_dropped=%llu handoff_out=%llu handoff_dropped=%llu "
+	    "c2c_dropped=%llu max_clients=%llu", clients,
 	    (unsigned long long)c->rx_pkts, (unsigned long long)c->tx_pkts,
 	    (unsigned long long)c->tun_rx_pkts,
 	    (unsigned long long)c->tun_tx_pkts,
@@ -534,7 +548,9 @@ counters_log(const struct counters *c, unsigned clients)
 	    (unsigned long long)c->tx_dropped,
 	    (unsigned long long)c->tun_dropped,
 	    (unsigned long long)c->handoff_out,
-	    (unsigned long long)c->handoff_dropped);
+	    (unsigned long long)c->handoff_dropped,
+	    (unsigned long long)c->c2c_dropped,
+	    (unsigned long long)c->max_clients);
 }
 
 void

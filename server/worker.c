@@ -220,7 +220,7 @@ restart_pending(struct worker *w)
 		struct session *s = w->st.by_peer_id ? w->st.by_peer_id[i] : NULL;
 		struct keystate *ks;
 
-		if (s && (ks = session_ks_tx(s)) && rel_tx_outstanding(&ks->rel))
+		if (s && (ks = session_ks_ctl(s)) && rel_tx_outstanding(&ks->rel))
 			return true;
 	}
 	return false;

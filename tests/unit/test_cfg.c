@@ -533,9 +533,9 @@ START_TEST(test_err_unsupported)
 {
 	static const char *const lines[] = {
 		"user nobody", "group nogroup", "status /run/status.log",
-		"ifconfig-pool-persist ipp.txt", "client-to-client",
-		"duplicate-cn", "tls-crypt tc.key", "explicit-exit-notify 1",
-		"max-clients 100", "comp-lzo", "cipher AES-256-CBC",
+		"ifconfig-pool-persist ipp.txt", "client-connect /bin/true",
+		"learn-address /bin/true", "tls-crypt-v2-verify /bin/true",
+		"server-bridge", "comp-lzo", "cipher AES-256-CBC",
 		"mode server", "tls-server", "ncp-ciphers AES-256-GCM",
 		"setenv opt block-outside-dns", "ignore-unknown-option foo",
 	};
@@ -550,8 +550,9 @@ START_TEST(test_err_unsupported)
 		expect_err_exact(cat(BASE, line, NULL), want);
 	}
 	/* As an inline block: named at the opening line. */
-	expect_err_exact(cat(BASE, "<tls-crypt>\nxx\n</tls-crypt>\n", NULL),
-	    "test.conf:8: directive 'tls-crypt' is not supported (yet)");
+	expect_err_exact(cat(BASE, "<extra-certs>\nxx\n</extra-certs>\n",
+	    NULL), "test.conf:8: directive 'extra-certs' is not supported "
+	    "(yet)");
 	/* Every name on the list, whatever its arguments. */
 	for (i = 0; cfg_unsupported[i] != NULL; i++) {
 		snprintf(line, sizeof(line), "%s\n", cfg_unsupported[i]);
@@ -660,12 +661,13 @@ START_TEST(test_err_missing)
 	expect_err_exact(cat(PKI, TA, NULL),
 	    "test.conf: missing required directives: server, exit-interface");
 	expect_err_exact(cat(PKI, NET, NULL),
-	    "test.conf: tls-auth is required: it is the HMAC firewall in "
-	    "front of TLS");
+	    "test.conf: tls-auth (or tls-crypt, or tls-crypt-v2) is required: "
+	    "it is the HMAC firewall in front of TLS");
 	expect_err_exact("# nothing\n",
 	    "test.conf: missing required directives: ca, cert, key, dh, "
-	    "tls-auth, server, exit-interface (tls-auth is required: it is "
-	    "the HMAC firewall in front of TLS)");
+	    "tls-auth, server, exit-interface (tls-auth (or tls-crypt, or "
+	    "tls-crypt-v2) is required: it is the HMAC firewall in front of "
+	    "TLS)");
 	expect_err_exact(cat("cert server.crt\nkey server.key\n", TA, NET,
 	    NULL), "test.conf: missing required directives: ca, dh");
 	expect_err_exact(cat(BASE, "ca ca.crt\n", NULL),
@@ -875,7 +877,10 @@ example_text(bool uncomment)
 	out = malloc(strlen(raw) * 4 + 1);
 	ck_assert_ptr_nonnull(out);
 	for (p = raw, q = out; *p; ) {
-		if (uncomment && *p == ';' && (p == raw || p[-1] == '\n')) {
+		/* ";x" is an optional directive; ";;x" an alternative to an
+		 * active one, which stays commented. */
+		if (uncomment && *p == ';' && p[1] != ';' &&
+		    (p == raw || p[-1] == '\n')) {
 			p++;
 			continue;
 		}
@@ -949,7 +954,7 @@ START_TEST(test_example_documents_all)
 
 	for (line = strtok_r(ex, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
-		if (*line == ';')
+		while (*line == ';')
 			line++;
 		for (d = cfg_directives, i = 0; d->name != NULL; d++, i++) {
 			n = strlen(d->name);

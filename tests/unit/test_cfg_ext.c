@@ -85,6 +85,116 @@ START_TEST(test_workers)
 }
 END_TEST
 
+START_TEST(test_renegotiation)
+{
+	struct cfg *c;
+
+	c = parse_ok("");
+	ck_assert_int_eq(c->tran_window, 60);
+	ck_assert_int_eq(c->reneg_bytes, 0);
+	ck_assert_int_eq(c->reneg_pkts, 0);
+	cfg_free(c);
+	c = parse_ok("tran-window 5\nreneg-bytes 1000000\nreneg-pkts 5000\n");
+	ck_assert_int_eq(c->tran_window, 5);
+	ck_assert_int_eq(c->reneg_bytes, 1000000);
+	ck_assert_int_eq(c->reneg_pkts, 5000);
+	cfg_free(c);
+	parse_err("tran-window 0\n", "tran-window");
+	parse_err("reneg-bytes -5\n", "reneg-bytes");
+	parse_err("reneg-pkts lots\n", "reneg-pkts");
+}
+END_TEST
+
+START_TEST(test_tls_and_ciphers)
+{
+	struct cfg *c;
+
+	c = parse_ok("");
+	ck_assert_str_eq(c->data_ciphers_fallback, "");
+	ck_assert_int_eq(c->tls_version_min, 0);
+	ck_assert_ptr_null(c->tls_cipher);
+	ck_assert(!c->crl_expired_reject);
+	cfg_free(c);
+	c = parse_ok("data-ciphers-fallback aes-256-cbc\n"
+	    "tls-version-min 1.3 or-highest\n"
+	    "tls-cipher ECDHE-RSA-AES256-GCM-SHA384\n"
+	    "tls-ciphersuites TLS_AES_256_GCM_SHA384\ncrl-expired reject\n");
+	ck_assert_str_eq(c->data_ciphers_fallback, "AES-256-CBC");
+	ck_assert_int_eq(c->tls_version_min, 0x0304);
+	ck_assert_str_eq(c->tls_cipher, "ECDHE-RSA-AES256-GCM-SHA384");
+	ck_assert_str_eq(c->tls_ciphersuites, "TLS_AES_256_GCM_SHA384");
+	ck_assert(c->crl_expired_reject);
+	cfg_free(c);
+	parse_err("data-ciphers-fallback BF-CBC\n", "not a cipher we implement");
+	parse_err("tls-version-min 1.1\n", "below 1.2");
+	parse_err("tls-version-min 1.3 sometimes\n", "unknown flag");
+	parse_err("crl-expired ignore\n", "expected warn or reject");
+}
+END_TEST
+
+START_TEST(test_session_policy)
+{
+	struct cfg *c;
+
+	c = parse_ok("");
+	ck_assert_int_eq(c->max_clients, 1024);
+	ck_assert(!c->duplicate_cn);
+	ck_assert(!c->client_to_client);
+	cfg_free(c);
+	c = parse_ok("max-clients 2\nduplicate-cn\nclient-to-client\n"
+	    "explicit-exit-notify 2\n");
+	ck_assert_int_eq(c->max_clients, 2);
+	ck_assert(c->duplicate_cn);
+	ck_assert(c->client_to_client);
+	ck_assert_int_eq(c->explicit_exit_notify, 2);
+	cfg_free(c);
+	parse_err("max-clients 0\n", "max-clients");
+	parse_err("duplicate-cn yes\n", "duplicate-cn");
+}
+END_TEST
+
+/* tls-crypt and tls-crypt-v2 replace tls-auth; only one of the three. */
+START_TEST(test_control_protection)
+{
+	char *tc = vec_read("udp-tls-crypt/tc.key", NULL);
+	char *v2 = vec_read("udp-tls-crypt-v2/tcv2-server.key", NULL);
+	char *b = strdup(base()), *p, *q, extra[8192];
+	struct cfg *c;
+
+	/* The same config without its tls-auth block. */
+	p = strstr(b, "<tls-auth>");
+	q = strstr(b, "key-direction 0\n") + strlen("key-direction 0\n");
+	memmove(p, q, strlen(q) + 1);
+	snprintf(text, sizeof(text), "%s<tls-crypt>\n%s</tls-crypt>\n", b, tc);
+	c = cfg_parse("t.conf", text, "/nonexistent", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(c->has_tls_crypt);
+	ck_assert(!c->has_tls_auth);
+	cfg_free(c);
+	snprintf(text, sizeof(text), "%s<tls-crypt-v2>\n%s</tls-crypt-v2>\n", b,
+	    v2);
+	c = cfg_parse("t.conf", text, "/nonexistent", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(c->has_tls_crypt_v2);
+	ck_assert(!c->tls_crypt_v2_force_cookie);
+	cfg_free(c);
+	/* Nothing at all: the firewall is required. */
+	c = cfg_parse("t.conf", b, "/nonexistent", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(err, "is required"));
+	/* Two at once. */
+	snprintf(extra, sizeof(extra), "<tls-crypt>\n%s</tls-crypt>\n", tc);
+	parse_err(extra, "give one of tls-auth, tls-crypt and tls-crypt-v2");
+	/* A v2 client key is not a server key. */
+	parse_err("<tls-crypt-v2>\n-----BEGIN OpenVPN tls-crypt-v2 client "
+	    "key-----\nAAAA\n-----END OpenVPN tls-crypt-v2 client key-----\n"
+	    "</tls-crypt-v2>\n", "tls-crypt-v2");
+	free(tc);
+	free(v2);
+	free(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -94,6 +204,10 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_workers);
+	tcase_add_test(tc, test_renegotiation);
+	tcase_add_test(tc, test_tls_and_ciphers);
+	tcase_add_test(tc, test_session_policy);
+	tcase_add_test(tc, test_control_protection);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

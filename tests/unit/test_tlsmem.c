@@ -9,6 +9,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -634,6 +635,89 @@ START_TEST(test_reverify_after_crl_reload)
 }
 END_TEST
 
+/*
+ * crl-expired: with the default OpenVPN behaviour an expired CRL refuses
+ * everyone; with crl_expired_ok it still refuses what it lists and lets
+ * the rest in.
+ */
+START_TEST(test_expired_crl_policy)
+{
+	long serials[1] = { pki.revoked_serial };
+	char *crl = testpki_crl_dated(&pki.ca, serials, 1, -7200, -3600);
+	struct tlsmem_conf conf = {
+		.ca_pem = pki.ca.cert,
+		.cert_pem = pki.server.cert,
+		.key_pem = pki.server.key,
+		.crl_pem = crl,
+	};
+	struct tlsmem_ctx *strict, *lenient, *cc;
+	struct tlsmem *c, *s;
+	struct hs h;
+	char err[256];
+
+	ck_assert_ptr_nonnull(crl);
+	ck_assert_ptr_nonnull(strict = tlsmem_ctx_new(&conf, err, sizeof(err)));
+	conf.crl_expired_ok = true;
+	ck_assert_ptr_nonnull(lenient = tlsmem_ctx_new(&conf, err, sizeof(err)));
+	ck_assert_int_lt(tlsmem_ctx_crl_next_update(strict), (int64_t)time(NULL));
+
+	/* A good client: refused by the strict context, let in by the other. */
+	cc = client_ctx(&pki.client, pki.ca.cert, 0);
+	c = tlsmem_new(cc);
+	s = tlsmem_new(strict);
+	handshake(c, s, 1156, &h);
+	ck_assert_int_eq(h.rc_s, -1);
+	ck_assert_ptr_nonnull(strstr(tlsmem_error(s), "CRL has expired"));
+	tlsmem_free(c);
+	tlsmem_free(s);
+	c = tlsmem_new(cc);
+	s = tlsmem_new(lenient);
+	handshake(c, s, 1156, &h);
+	ck_assert_int_eq(h.rc_s, 1);
+	tlsmem_free(c);
+	tlsmem_free(s);
+	tlsmem_ctx_free(cc);
+	/* The revoked one stays refused under the lenient policy. */
+	cc = client_ctx(&pki.client_revoked, pki.ca.cert, 0);
+	c = tlsmem_new(cc);
+	s = tlsmem_new(lenient);
+	handshake(c, s, 1156, &h);
+	ck_assert_int_eq(h.rc_s, -1);
+	ck_assert_ptr_nonnull(strstr(tlsmem_error(s), "revoked"));
+	tlsmem_free(c);
+	tlsmem_free(s);
+	tlsmem_ctx_free(cc);
+	tlsmem_ctx_free(strict);
+	tlsmem_ctx_free(lenient);
+	free(crl);
+}
+END_TEST
+
+/* tls-cipher / tls-ciphersuites: OpenSSL refuses junk, named. */
+START_TEST(test_cipher_lists)
+{
+	struct tlsmem_conf conf = {
+		.ca_pem = pki.ca.cert,
+		.cert_pem = pki.server.cert,
+		.key_pem = pki.server.key,
+		.ciphersuites = "TLS_NOT_A_SUITE",
+	};
+	struct tlsmem_ctx *c;
+	char err[256] = "";
+
+	ck_assert_ptr_null(tlsmem_ctx_new(&conf, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "tls-ciphersuites 'TLS_NOT_A_SUITE'"));
+	conf.ciphersuites = NULL;
+	conf.cipher_list = "NOTHING-AT-ALL";
+	ck_assert_ptr_null(tlsmem_ctx_new(&conf, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "tls-cipher 'NOTHING-AT-ALL'"));
+	conf.cipher_list = "ECDHE-ECDSA-AES256-GCM-SHA384";
+	conf.ciphersuites = "TLS_CHACHA20_POLY1305_SHA256";
+	ck_assert_ptr_nonnull(c = tlsmem_ctx_new(&conf, err, sizeof(err)));
+	tlsmem_ctx_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -660,6 +744,8 @@ main(void)
 	tcase_add_test(tc, test_ekm_captured);
 	tcase_add_test(tc, test_ekm_independent);
 	tcase_add_test(tc, test_reverify_after_crl_reload);
+	tcase_add_test(tc, test_expired_crl_policy);
+	tcase_add_test(tc, test_cipher_lists);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

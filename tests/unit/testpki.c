@@ -160,6 +160,13 @@ done:
 char *
 testpki_crl(const struct testpki_cred *issuer, const long *serials, int n)
 {
+	return testpki_crl_dated(issuer, serials, n, VALID_BEFORE, VALID_AFTER);
+}
+
+char *
+testpki_crl_dated(const struct testpki_cred *issuer, const long *serials,
+    int n, long last_update, long next_update)
+{
 	X509 *ix = read_cert(issuer->cert);
 	EVP_PKEY *ik = read_key(issuer->key);
 	X509_CRL *crl = X509_CRL_new();
@@ -174,7 +181,7 @@ testpki_crl(const struct testpki_cred *issuer, const long *serials, int n)
 		goto done;
 	X509_CRL_set_version(crl, X509_CRL_VERSION_2);
 	X509_CRL_set_issuer_name(crl, X509_get_subject_name(ix));
-	X509_gmtime_adj(t, VALID_BEFORE);
+	X509_gmtime_adj(t, last_update);
 	X509_CRL_set1_lastUpdate(crl, t);
 	for (i = 0; i < n; i++) {
 		if ((r = X509_REVOKED_new()) == NULL ||
@@ -187,7 +194,7 @@ testpki_crl(const struct testpki_cred *issuer, const long *serials, int n)
 		ASN1_INTEGER_free(sn);
 		sn = NULL;
 	}
-	X509_gmtime_adj(t, VALID_AFTER);
+	X509_gmtime_adj(t, next_update);
 	X509_CRL_set1_nextUpdate(crl, t);
 	X509_CRL_sort(crl);
 	if (!X509_CRL_sign(crl, ik, EVP_sha256()) ||

@@ -47,6 +47,9 @@ int	testpki_issue(const struct testpki_cred *issuer, const char *cn,
 /* A CRL by issuer listing the given serials.  Returns PEM or NULL. */
 char	*testpki_crl(const struct testpki_cred *issuer, const long *serials,
 	    int n);
+/* The same with lastUpdate/nextUpdate at these offsets (s) from now. */
+char	*testpki_crl_dated(const struct testpki_cred *issuer,
+	    const long *serials, int n, long last_update, long next_update);
 
 /* Makes the whole set; 0 or -1. */
 int	testpki_generate(struct testpki *);

@@ -1,0 +1,228 @@
+/*
+ * Directives for renegotiation, the TLS layer, control-channel protection
+ * other than tls-auth, and session policy (issue 3), with OpenVPN 2.6's
+ * meaning for a server unless marked "ours".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg.h"
+#include "cfg_int.h"
+#include "statickey.h"
+#include "tlscryptv2.h"
+
+/* A decimal 64-bit count in [0, max]. */
+static int
+count_arg(struct cfg_pstate *ps, const char *what, const char *s,
+    int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		goto bad;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+ bad:
+	return cfg_perr(ps, "%s: '%s' is not a number in 0..%lld", what, s,
+	    (long long)max);
+}
+
+int
+cfg_set_tran_window(struct cfg_pstate *ps, int argc, char **argv)
+{
+	return cfg_num_arg(ps, "tran-window", argv[1], 1, 7 * 86400,
+	    &ps->cfg->tran_window);
+}
+
+int
+cfg_set_reneg_bytes(struct cfg_pstate *ps, int argc, char **argv)
+{
+	return count_arg(ps, "reneg-bytes", argv[1], INT64_MAX / 2,
+	    &ps->cfg->reneg_bytes);
+}
+
+int
+cfg_set_reneg_pkts(struct cfg_pstate *ps, int argc, char **argv)
+{
+	return count_arg(ps, "reneg-pkts", argv[1], INT64_MAX / 2,
+	    &ps->cfg->reneg_pkts);
+}
+
+int
+cfg_set_data_ciphers_fallback(struct cfg_pstate *ps, int argc, char **argv)
+{
+	static const char *const ok[] = { "AES-256-GCM", "AES-128-GCM",
+	    "CHACHA20-POLY1305", "AES-256-CBC", NULL };
+	size_t i;
+
+	for (i = 0; ok[i] != NULL; i++)
+		if (strcasecmp(argv[1], ok[i]) == 0) {
+			strcpy(ps->cfg->data_ciphers_fallback, ok[i]);
+			return 0;
+		}
+	return cfg_perr(ps, "data-ciphers-fallback '%s': not a cipher we "
+	    "implement (AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305, "
+	    "AES-256-CBC)", argv[1]);
+}
+
+int
+cfg_set_tls_version_min(struct cfg_pstate *ps, int argc, char **argv)
+{
+	/* "or-highest": use the highest we support if it is lower than the
+	 * minimum; we support 1.3, so the minimum itself always applies. */
+	if (argc == 3 && strcmp(argv[2], "or-highest") != 0)
+		return cfg_perr(ps, "tls-version-min: unknown flag '%s' "
+		    "(expected or-highest)", argv[2]);
+	if (strcmp(argv[1], "1.2") == 0)
+		ps->cfg->tls_version_min = 0x0303;
+	else if (strcmp(argv[1], "1.3") == 0)
+		ps->cfg->tls_version_min = 0x0304;
+	else if (strcmp(argv[1], "1.0") == 0 || strcmp(argv[1], "1.1") == 0)
+		return cfg_perr(ps, "tls-version-min %s: TLS below 1.2 is not "
+		    "supported (OpenVPN 2.6 clients default to 1.2 and 1.3)",
+		    argv[1]);
+	else
+		return cfg_perr(ps, "tls-version-min '%s': expected 1.2 or "
+		    "1.3", argv[1]);
+	return 0;
+}
+
+/* OpenSSL checks the list itself at start-up (tlsmem), naming it. */
+static int
+cipher_list(struct cfg_pstate *ps, const char *what, const char *arg,
+    char **out)
+{
+	const char *p;
+
+	for (p = arg; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return cfg_perr(ps, "%s: blank or control character "
+			    "in the list", what);
+	if (*arg == '\0')
+		return cfg_perr(ps, "%s: empty list", what);
+	if ((*out = strdup(arg)) == NULL)
+		return cfg_perr(ps, "%s: out of memory", what);
+	return 0;
+}
+
+int
+cfg_set_tls_cipher(struct cfg_pstate *ps, int argc, char **argv)
+{
+	return cipher_list(ps, "tls-cipher", argv[1], &ps->cfg->tls_cipher);
+}
+
+int
+cfg_set_tls_ciphersuites(struct cfg_pstate *ps, int argc, char **argv)
+{
+	return cipher_list(ps, "tls-ciphersuites", argv[1],
+	    &ps->cfg->tls_ciphersuites);
+}
+
+int
+cfg_set_crl_expired(struct cfg_pstate *ps, int argc, char **argv)
+{
+	if (strcmp(argv[1], "warn") == 0)
+		ps->cfg->crl_expired_reject = false;
+	else if (strcmp(argv[1], "reject") == 0)
+		ps->cfg->crl_expired_reject = true;
+	else
+		return cfg_perr(ps, "crl-expired '%s': expected warn or reject",
+		    argv[1]);
+	return 0;
+}
+
+int
+cfg_set_tls_crypt(struct cfg_pstate *ps, int argc, char **argv)
+{
+	char *text, *path, kerr[256];
+	size_t len;
+	int rc;
+
+	if (cfg_load_text(ps, "tls-crypt", argv[1], &text, &len, &path) == -1)
+		return -1;
+	rc = statickey_parse(text, len, ps->cfg->tls_crypt_key, kerr,
+	    sizeof(kerr));
+	cfg_free_secret(text);
+	if (rc == -1) {
+		cfg_perr(ps, "tls-crypt: bad key in %s: %s",
+		    path != NULL ? path : "the inline block", kerr);
+		free(path);
+		return -1;
+	}
+	free(path);
+	ps->cfg->has_tls_crypt = true;
+	return 0;
+}
+
+int
+cfg_set_tls_crypt_v2(struct cfg_pstate *ps, int argc, char **argv)
+{
+	char *text, *path, kerr[256];
+	size_t len;
+	int rc;
+
+	if (argc == 3) {
+		if (strcmp(argv[2], "force-cookie") == 0)
+			ps->cfg->tls_crypt_v2_force_cookie = true;
+		else if (strcmp(argv[2], "allow-noncookie") != 0)
+			return cfg_perr(ps, "tls-crypt-v2: unknown flag '%s' "
+			    "(expected force-cookie or allow-noncookie)",
+			    argv[2]);
+	}
+	if (cfg_load_text(ps, "tls-crypt-v2", argv[1], &text, &len,
+	    &path) == -1)
+		return -1;
+	rc = tlscryptv2_server_key_parse(text, len, ps->cfg->tls_crypt_v2_key,
+	    kerr, sizeof(kerr));
+	cfg_free_secret(text);
+	if (rc == -1) {
+		cfg_perr(ps, "tls-crypt-v2: %s: %s",
+		    path != NULL ? path : "the inline block", kerr);
+		free(path);
+		return -1;
+	}
+	free(path);
+	ps->cfg->has_tls_crypt_v2 = true;
+	return 0;
+}
+
+int
+cfg_set_max_clients(struct cfg_pstate *ps, int argc, char **argv)
+{
+	return cfg_num_arg(ps, "max-clients", argv[1], 1, 1000000,
+	    &ps->cfg->max_clients);
+}
+
+int
+cfg_set_duplicate_cn(struct cfg_pstate *ps, int argc, char **argv)
+{
+	ps->cfg->duplicate_cn = true;
+	return 0;
+}
+
+int
+cfg_set_client_to_client(struct cfg_pstate *ps, int argc, char **argv)
+{
+	ps->cfg->client_to_client = true;
+	return 0;
+}
+
+int
+cfg_set_explicit_exit_notify(struct cfg_pstate *ps, int argc, char **argv)
+{
+	ps->cfg->explicit_exit_notify = 1;
+	if (argc == 2)
+		return cfg_num_arg(ps, "explicit-exit-notify", argv[1], 0, 100,
+		    &ps->cfg->explicit_exit_notify);
+	return 0;
+}
