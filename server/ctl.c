@@ -23,6 +23,7 @@
 #include "kdf.h"
 #include "log.h"
 #include "session.h"
+#include "ctlwrap.h"
 #include "tlsauth.h"
 #include "worker.h"
 
@@ -89,7 +90,7 @@ ctl_send_raw(struct session *s, uint8_t op, uint8_t key_id,
 	h.pid = s->ctl_tx_pid++;
 	h.ptime = s->ctl_tx_time;
 	wbuf_init(&wb, tx_begin(w), PKT_BUF);
-	if (tlsauth_wrap(w->ta, &wb, &h, body, len) == -1)
+	if (ctlwrap_wrap(w->cw, s->kc, &wb, &h, body, len) == -1)
 		return;
 	tx_commit(w, &s->addr, wb.len);
 	s->last_tx_ms = w->now_ms;
@@ -100,7 +101,8 @@ static size_t
 ctl_chunk(const struct session *s)
 {
 	return PKT_CTL_MAX_UDP - 1 - PKT_SID_LEN -
-	    tlsauth_overhead(s->w->ta) - pkt_ack_size(PKT_ACK_MAX_ON_CONTROL) -
+	    ctlwrap_overhead(s->w->cw, s->kc) -
+	    pkt_ack_size(PKT_ACK_MAX_ON_CONTROL) -
 	    4;
 }
 

@@ -31,7 +31,7 @@
 
 struct cfg;
 struct tlsmem_ctx;
-struct tlsauth;
+struct ctlwrap;
 struct cookie;
 struct session;
 struct event_base;
@@ -120,7 +120,8 @@ struct worker {
 	struct event		*ev_udp;
 	struct event		*ev_tun;
 	struct tlsmem_ctx	*tls;		/* this worker's reference */
-	struct tlsauth		*ta;
+	struct ctlwrap		*cw;		/* tls-auth / tls-crypt / -v2 */
+	uint8_t			*scratch;	/* unwrapped control bodies */
 	struct cookie		*cookie;
 	struct session_table	 st;
 	struct counters		 ctr;

@@ -30,7 +30,7 @@
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
-#include "tlsauth.h"
+#include "ctlwrap.h"
 #include "tlsmem.h"
 #include "tun.h"
 #include "udp.h"
@@ -83,7 +83,7 @@ static int
 load(const char *path, struct cfg **cfgp, struct tlsmem_ctx **tlsp)
 {
 	struct tlsmem_conf tc;
-	struct tlsauth *ta;
+	struct ctlwrap *cw;
 	struct cfg *cfg;
 	char err[1024];
 
@@ -97,14 +97,13 @@ load(const char *path, struct cfg **cfgp, struct tlsmem_ctx **tlsp)
 		cfg_free(cfg);
 		return -1;
 	}
-	if ((ta = tlsauth_new(cfg->tls_auth_key, cfg->tls_auth_dir, cfg->auth,
-	    err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s: tls-auth: %s\n", path, err);
+	if ((cw = ctlwrap_from_cfg(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, err);
 		tlsmem_ctx_free(*tlsp);
 		cfg_free(cfg);
 		return -1;
 	}
-	tlsauth_free(ta);
+	ctlwrap_free(cw);
 	*cfgp = cfg;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "gw.h"
 #include "log.h"
 #include "session.h"
+#include "tlscrypt.h"
 
 #define ADDR_BUCKETS_INITIAL	1024
 #define PEER_IDS_INITIAL	256
@@ -101,7 +102,8 @@ addr_unlink(struct session_table *st, struct session *s)
 
 struct session *
 session_new(struct worker *w, const struct peer_addr *addr,
-    const uint8_t sid_local[PKT_SID_LEN], const uint8_t sid_remote[PKT_SID_LEN])
+    const uint8_t sid_local[PKT_SID_LEN], const uint8_t sid_remote[PKT_SID_LEN],
+    bool stateful)
 {
 	struct session *s;
 
@@ -114,12 +116,18 @@ session_new(struct worker *w, const struct peer_addr *addr,
 	s->peer_id = PKT_PEER_ID_NONE;
 	memcpy(s->sid_local, sid_local, PKT_SID_LEN);
 	memcpy(s->sid_remote, sid_remote, PKT_SID_LEN);
-	s->ctl_tx_pid = 2;	/* 1 went out with the stateless reset */
+	/* After a cookie handshake replay id 1 went out with the stateless
+	 * reset, and our message 0 was that reset. */
+	s->ctl_tx_pid = stateful ? 1 : 2;
+	s->wkc_meta_type = -1;
 	s->ctl_tx_time = (uint32_t)w->now_wall;
 	replay_long_init(&s->ctl_rx_replay);
 	s->created_ms = s->last_rx_ms = s->last_tx_ms = w->now_ms;
 	s->connected_wall = w->now_wall;
-	if ((s->ks[0] = ks_new(s, 0, 1, 1)) == NULL ||
+	if ((s->ks[0] = ks_new(s, 0, stateful ? 0 : 1,
+	    stateful ? 0 : 1)) == NULL ||
+	    (stateful && rel_tx_queue(&s->ks[0]->rel,
+	    P_CONTROL_HARD_RESET_SERVER_V2, NULL, 0) < 0) ||
 	    (s->timer = evtimer_new(w->base, session_timer_cb, s)) == NULL) {
 		if (s->ks[0])
 			ks_free(s->ks[0]);
@@ -243,6 +251,8 @@ session_close(struct session *s, const char *reason)
 			ks_free(s->ks[i]);
 	if (s->cert)
 		tlsmem_cert_free(s->cert);
+	if (s->kc)
+		tlscrypt_free(s->kc);
 	event_free(s->timer);
 	st->count--;
 	__atomic_sub_fetch(&w->gw->nsessions, 1, __ATOMIC_RELAXED);

@@ -23,6 +23,7 @@
 
 struct worker;
 struct event;
+struct tlscrypt;
 struct session_table;
 
 enum ks_state {
@@ -82,6 +83,10 @@ struct session {
 	/* identity and negotiated parameters (after key-method-2) */
 	char			 cn[65];
 	char			 serial[80];
+	/* tls-crypt-v2: this client's key, and its WKc metadata */
+	struct tlscrypt		*kc;
+	int			 wkc_meta_type;	/* TLSCRYPTV2_META_*, -1 none */
+	uint64_t		 wkc_time;	/* TIMESTAMP metadata, 0 none */
 	struct tlsmem_cert	*cert;		/* for re-checks on CRL reload */
 	struct peer_info	 pi;
 	bool			 authenticated;
@@ -111,11 +116,13 @@ struct session {
 /*
  * Creates a session after a valid cookie echo (spec §5.1): our message 0
  * (the stateless reset) counts as sent and ACKed, the client's next
- * message is 1, our next replay packet-id is 2.
+ * message is 1, our next replay packet-id is 2.  stateful: the session
+ * starts with the client's reset instead (tls-crypt-v2 clients that cannot
+ * resend their key): our reset is queued as message 0.
  */
 struct session	*session_new(struct worker *, const struct peer_addr *,
 		    const uint8_t sid_local[PKT_SID_LEN],
-		    const uint8_t sid_remote[PKT_SID_LEN]);
+		    const uint8_t sid_remote[PKT_SID_LEN], bool stateful);
 
 /* Schedules the end of a session in delay_ms, for reason (logged). */
 void		 session_close_later(struct session *, uint64_t delay_ms,

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,7 +28,9 @@
 #include "gw.h"
 #include "log.h"
 #include "session.h"
+#include "ctlwrap.h"
 #include "tlsauth.h"
+#include "tlscryptv2.h"
 #include "udp.h"
 #include "worker.h"
 
@@ -131,17 +134,49 @@ reset_allowed(struct worker *w)
 	return true;
 }
 
-/* Answers a valid HARD_RESET_CLIENT_V2 without keeping any state. */
+/*
+ * The control-channel protection of cfg: tls-auth, tls-crypt or
+ * tls-crypt-v2 (the parser admits exactly one).
+ */
+struct ctlwrap *
+ctlwrap_from_cfg(const struct cfg *cfg, char *err, size_t errlen)
+{
+	struct ctlwrap *cw;
+	char e[256];
+
+	if (cfg->has_tls_crypt_v2)
+		cw = ctlwrap_new_tls_crypt_v2(cfg->tls_crypt_v2_key, e,
+		    sizeof(e));
+	else if (cfg->has_tls_crypt)
+		cw = ctlwrap_new_tls_crypt(cfg->tls_crypt_key, e, sizeof(e));
+	else
+		cw = ctlwrap_new_tls_auth(cfg->tls_auth_key, cfg->tls_auth_dir,
+		    cfg->auth, e, sizeof(e));
+	if (cw == NULL)
+		snprintf(err, errlen, "%s: %s", cfg->has_tls_crypt_v2 ?
+		    "tls-crypt-v2" : cfg->has_tls_crypt ? "tls-crypt" :
+		    "tls-auth", e);
+	return cw;
+}
+
+/*
+ * Answers a valid client reset without keeping any state: our session id
+ * is the cookie, ACK [0], message 0.  For a tls-crypt-v2 client that can
+ * resend its wrapped key, the payload asks it to (spec §3.2, §5.4); the
+ * reply is then wrapped with that client's key, which the instance holds
+ * only until its next unwrap, so this runs right after it.
+ */
 static void
 reset_reply(struct worker *w, const struct peer_addr *from,
-    const struct ctl_hdr *h, const uint8_t *body, size_t blen)
+    const struct ctl_hdr *h, const uint8_t *body, size_t blen,
+    bool resend_wkc)
 {
 	const struct cfg *cfg = w->gw->cfg;
 	struct pkt_body pb;
 	struct pkt_ack ack;
 	struct ctl_hdr rh;
-	uint8_t akey[ADDR_KEYLEN], rbody[64];
-	struct wbuf wb, out;
+	uint8_t akey[ADDR_KEYLEN], rbody[64], tlv[16];
+	struct wbuf wb, out, tw;
 	size_t alen;
 
 	if (pkt_body_parse(h->op, body, blen, &pb) == -1 || pb.msgid != 0 ||
@@ -153,6 +188,10 @@ reset_reply(struct worker *w, const struct peer_addr *from,
 		w->ctr.resets_limited++;
 		return;
 	}
+	wbuf_init(&tw, tlv, sizeof(tlv));
+	if (resend_wkc &&
+	    tlscryptv2_earlyneg_write(&tw, TLSCRYPTV2_FLAG_RESEND_WKC) == -1)
+		return;
 	alen = addr_key(from, akey);
 	rh.op = P_CONTROL_HARD_RESET_SERVER_V2;
 	rh.key_id = 0;
@@ -165,10 +204,10 @@ reset_reply(struct worker *w, const struct peer_addr *from,
 	ack.id[0] = 0;
 	memcpy(ack.rsid, h->sid, PKT_SID_LEN);
 	wbuf_init(&wb, rbody, sizeof(rbody));
-	if (pkt_body_write(&wb, rh.op, &ack, 0, NULL, 0) == -1)
+	if (pkt_body_write(&wb, rh.op, &ack, 0, tlv, tw.len) == -1)
 		return;
 	wbuf_init(&out, tx_begin(w), PKT_BUF);
-	if (tlsauth_wrap(w->ta, &out, &rh, rbody, wb.len) == -1)
+	if (ctlwrap_wrap(w->cw, NULL, &out, &rh, rbody, wb.len) == -1)
 		return;
 	tx_commit(w, from, out.len);
 	w->ctr.resets++;
@@ -176,9 +215,10 @@ reset_reply(struct worker *w, const struct peer_addr *from,
 
 /*
  * Only the client's first packet after our reset may open a session: its
- * message 1 (the ClientHello) or a bare ACK of our message 0.  Later
- * packets of a connection we dropped (a refused client still
- * retransmitting) must not resurrect it while the cookie is valid.
+ * message 1 (the ClientHello, or an empty P_CONTROL_WKC_V1) or a bare ACK
+ * of our message 0.  Later packets of a connection we dropped (a refused
+ * client still retransmitting) must not resurrect it while the cookie is
+ * valid.
  */
 static bool
 cookie_echo_shape(uint8_t op, const struct pkt_body *pb)
@@ -187,12 +227,49 @@ cookie_echo_shape(uint8_t op, const struct pkt_body *pb)
 
 	if (pb->ack.n == 0)
 		return false;
-	if (op == P_CONTROL_V1)
+	if (op == P_CONTROL_V1 || op == P_CONTROL_WKC_V1)
 		return pb->msgid == 1;
 	for (i = 0; i < pb->ack.n; i++)
 		if (pb->ack.id[i] == 0)
 			return true;
 	return false;
+}
+
+static bool
+sessions_full(struct worker *w, const struct peer_addr *from)
+{
+	const struct cfg *cfg = w->gw->cfg;
+	char abuf[ADDR_STRLEN];
+
+	if (__atomic_load_n(&w->gw->nsessions, __ATOMIC_RELAXED) <
+	    cfg->max_clients)
+		return false;
+	/* As OpenVPN: the client retries; say so once a second. */
+	w->ctr.max_clients++;
+	if (w->now_ms - w->full_logged_ms >= 1000) {
+		w->full_logged_ms = w->now_ms;
+		log_event(1, "refused", "addr=%s reason=\"max-clients %d "
+		    "reached\"", addr_str(from, abuf), cfg->max_clients);
+	}
+	return true;
+}
+
+/*
+ * A tls-crypt-v2 session keeps its client's key (from the WKc that came
+ * with the packet that created it) for everything after.
+ */
+static int
+session_take_kc(struct session *s, const struct tlscryptv2_ckey *ck)
+{
+	char err[256];
+
+	if ((s->kc = ctlwrap_peer_new(s->w->cw, ck, err, sizeof(err))) == NULL) {
+		log_warnx("tls-crypt-v2 client key: %s", err);
+		return -1;
+	}
+	s->wkc_meta_type = ck->meta_type;
+	s->wkc_time = ck->has_time ? ck->time : 0;
+	return 0;
 }
 
 /*
@@ -220,108 +297,171 @@ cookie_accept(struct worker *w, const struct peer_addr *from,
 		w->ctr.bad_cookie++;
 		return NULL;
 	}
-	if (__atomic_load_n(&w->gw->nsessions, __ATOMIC_RELAXED) >=
-	    cfg->max_clients) {
-		/* As OpenVPN: the client retries; say so once a second. */
-		w->ctr.max_clients++;
-		if (w->now_ms - w->full_logged_ms >= 1000) {
-			char abuf[ADDR_STRLEN];
-
-			w->full_logged_ms = w->now_ms;
-			log_event(1, "refused", "addr=%s reason=\"max-clients "
-			    "%d reached\"", addr_str(from, abuf),
-			    cfg->max_clients);
-		}
+	if (sessions_full(w, from))
 		return NULL;
-	}
-	if ((s = session_new(w, from, pb.ack.rsid, h->sid)) == NULL) {
+	if ((s = session_new(w, from, pb.ack.rsid, h->sid, false)) == NULL) {
 		log_warnx("out of memory creating a session");
 		return NULL;
 	}
 	return s;
 }
 
+/*
+ * A tls-crypt-v2 client that cannot resend its wrapped key (before 2.6):
+ * the session must start with its first packet, as before the stateless
+ * handshake (unless force-cookie refuses such clients).
+ */
+static struct session *
+stateful_accept(struct worker *w, const struct peer_addr *from,
+    const struct ctl_hdr *h, const uint8_t *body, size_t blen)
+{
+	struct pkt_body pb;
+	uint8_t sid[PKT_SID_LEN];
+
+	if (w->gw->cfg->tls_crypt_v2_force_cookie) {
+		w->ctr.bad_cookie++;
+		return NULL;
+	}
+	if (pkt_body_parse(h->op, body, blen, &pb) == -1 || pb.msgid != 0 ||
+	    !pkt_sid_valid(h->sid)) {
+		w->ctr.malformed++;
+		return NULL;
+	}
+	if (!reset_allowed(w)) {
+		w->ctr.resets_limited++;
+		return NULL;
+	}
+	if (sessions_full(w, from))
+		return NULL;
+	if (RAND_bytes(sid, sizeof(sid)) != 1)
+		return NULL;
+	return session_new(w, from, sid, h->sid, true);
+}
+
+static bool
+is_client_reset(uint8_t op)
+{
+	return op == P_CONTROL_HARD_RESET_CLIENT_V2 ||
+	    op == P_CONTROL_HARD_RESET_CLIENT_V3;
+}
+
+/* Another worker's session (its client moved): pass the packet on. */
+static bool
+hand_to_owner(struct worker *w, const struct peer_addr *from,
+    const uint8_t *p, size_t len)
+{
+	int owner;
+
+	if (w->gw->nworkers == 1 || w->in_handoff)
+		return false;
+	if ((owner = dir_get(w->gw->dir, from)) < 0 || owner == w->idx)
+		return false;
+	handoff_push(w, owner, HO_UDP, from, p, len);
+	return true;
+}
+
 static void
 control_input(struct worker *w, const struct peer_addr *from,
     const uint8_t *p, size_t len)
 {
+	struct tlscryptv2_ckey ck;
+	struct tlscrypt *peer = NULL;
 	struct ctl_hdr h;
 	const uint8_t *body;
 	size_t blen;
-	struct session *s;
+	struct session *s, *old = NULL;
+	uint8_t op = pkt_op(p[0]);
+	bool v2 = ctlwrap_mode(w->cw) == CTLWRAP_TLS_CRYPT_V2;
+	bool same;
 
-	if (tlsauth_unwrap(w->ta, p, len, &h, &body, &blen) == -1) {
+	s = session_by_addr(w, from);
+	/* The sender's session id (cleartext, bytes 1..8) picks the key. */
+	same = s != NULL && len > PKT_SID_LEN &&
+	    CRYPTO_memcmp(p + 1, s->sid_remote, PKT_SID_LEN) == 0;
+	if (same)
+		peer = s->kc;
+	else if (v2 && op != P_CONTROL_HARD_RESET_CLIENT_V3 &&
+	    op != P_CONTROL_WKC_V1) {
+		/* Without the session we have no key for this client. */
+		if (s == NULL && hand_to_owner(w, from, p, len))
+			return;
+		w->ctr.unknown_peer++;
+		return;
+	}
+	ck.meta_type = -1;
+	if (ctlwrap_unwrap(w->cw, peer, p, len, &h, w->scratch, PKT_MAX_WIRE,
+	    &body, &blen, &ck) == -1) {
 		w->ctr.forged++;
 		return;
 	}
-	s = session_by_addr(w, from);
-	if (s == NULL && w->gw->nworkers > 1 && !w->in_handoff &&
-	    h.op != P_CONTROL_HARD_RESET_CLIENT_V2) {
-		/* Another worker's client whose address hashed here (it
-		 * moved): pass it on. */
-		int owner = dir_get(w->gw->dir, from);
-
-		if (owner >= 0 && owner != w->idx) {
-			handoff_push(w, owner, HO_UDP, from, p, len);
-			return;
-		}
-	}
-	if (s != NULL && CRYPTO_memcmp(h.sid, s->sid_remote, PKT_SID_LEN) != 0) {
+	if (s == NULL && !is_client_reset(h.op) &&
+	    hand_to_owner(w, from, p, len))
+		return;
+	if (s != NULL && !same) {
 		/*
 		 * Another connection from the same address and port: the
 		 * client restarted.  Answer its reset statelessly; replace
 		 * the old session only when the new one proves itself.
 		 */
-		if (h.op == P_CONTROL_HARD_RESET_CLIENT_V2 && h.key_id == 0) {
-			reset_reply(w, from, &h, body, blen);
-			return;
-		}
-		if (h.key_id != 0 ||
-		    (h.op != P_CONTROL_V1 && h.op != P_ACK_V1)) {
-			w->ctr.unknown_peer++;
-			return;
-		}
-		{
-			struct pkt_body pb;
-			uint8_t akey[ADDR_KEYLEN];
-			size_t alen = addr_key(from, akey);
-
-			if (pkt_body_parse(h.op, body, blen, &pb) == -1 ||
-			    !cookie_echo_shape(h.op, &pb) || !cookie_check(w->cookie,
-			    w->now_wall, (unsigned)w->gw->cfg->hand_window,
-			    akey, alen, h.sid, pb.ack.rsid)) {
-				w->ctr.bad_cookie++;
-				return;
-			}
-		}
-		session_close(s, "replaced by a new connection from its address");
+		old = s;
 		s = NULL;
 	}
 	if (s == NULL) {
 		if (h.key_id != 0) {
 			w->ctr.unknown_peer++;
-			return;
+			goto out;
 		}
 		switch (h.op) {
 		case P_CONTROL_HARD_RESET_CLIENT_V2:
-			reset_reply(w, from, &h, body, blen);
-			return;
+			reset_reply(w, from, &h, body, blen, false);
+			goto out;
+		case P_CONTROL_HARD_RESET_CLIENT_V3:
+			if (tlscryptv2_early_neg(h.pid)) {
+				reset_reply(w, from, &h, body, blen, true);
+				goto out;
+			}
+			if (old != NULL)
+				session_close(old, "replaced by a new "
+				    "connection from its address");
+			old = NULL;
+			if ((s = stateful_accept(w, from, &h, body, blen)) ==
+			    NULL || session_take_kc(s, &ck) == -1)
+				goto fail;
+			break;
 		case P_CONTROL_V1:
 		case P_ACK_V1:
+		case P_CONTROL_WKC_V1:
+			if (v2 != (h.op == P_CONTROL_WKC_V1)) {
+				w->ctr.unknown_peer++;
+				goto out;
+			}
 			if ((s = cookie_accept(w, from, &h, body, blen)) == NULL)
-				return;
+				goto out;
+			if (old != NULL)
+				session_close(old, "replaced by a new "
+				    "connection from its address");
+			old = NULL;
+			if (v2 && session_take_kc(s, &ck) == -1)
+				goto fail;
 			break;
 		default:
 			w->ctr.unknown_peer++;
-			return;
+			goto out;
 		}
 	}
 	if (!replay_long_accept(&s->ctl_rx_replay, h.pid, h.ptime)) {
 		w->ctr.replay++;
-		return;
+		goto out;
 	}
 	ctl_input(s, &h, body, blen);
 	session_schedule(s);
+ out:
+	OPENSSL_cleanse(&ck, sizeof(ck));
+	return;
+ fail:
+	if (s != NULL)
+		session_close(s, "could not set up the session");
+	OPENSSL_cleanse(&ck, sizeof(ck));
 }
 
 void

@@ -29,6 +29,10 @@ void	udp_packet(struct worker *, const struct peer_addr *from,
 int	udp_worker_init(struct worker *, char *err, size_t errlen);
 void	udp_worker_fini(struct worker *);
 
+/* The control-channel protection configured (one per worker). */
+struct ctlwrap	*ctlwrap_from_cfg(const struct cfg *, char *err,
+		    size_t errlen);
+
 /* One "event=stats" line. */
 void	counters_log(const struct counters *, unsigned clients);
 void	counters_add(struct counters *sum, const struct counters *);

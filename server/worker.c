@@ -28,6 +28,7 @@
 #include "log.h"
 #include "reliable.h"
 #include "session.h"
+#include "ctlwrap.h"
 #include "tlsauth.h"
 #include "tlsmem.h"
 #include "udp.h"
@@ -415,7 +416,6 @@ worker_init(struct worker *w, struct gw *gw, int idx, char *err,
 {
 	const struct cfg *cfg = gw->cfg;
 	size_t slot = (size_t)cfg->tun_mtu + 256;
-	uint8_t key[256];
 
 	w->gw = gw;
 	w->idx = idx;
@@ -429,10 +429,8 @@ worker_init(struct worker *w, struct gw *gw, int idx, char *err,
 	if (udp_worker_init(w, err, errlen) == -1)
 		return -1;
 	w->tls = tlsmem_ctx_ref(gw->tls);
-	memcpy(key, cfg->tls_auth_key, sizeof(key));
-	w->ta = tlsauth_new(key, cfg->tls_auth_dir, cfg->auth, err, errlen);
-	OPENSSL_cleanse(key, sizeof(key));
-	if (w->ta == NULL)
+	if ((w->cw = ctlwrap_from_cfg(cfg, err, errlen)) == NULL ||
+	    (w->scratch = malloc(PKT_MAX_WIRE)) == NULL)
 		return -1;
 	if ((w->cookie = cookie_new(gw->cookie_key)) == NULL) {
 		snprintf(err, errlen, "cannot create the cookie HMAC");
@@ -534,7 +532,8 @@ worker_fini(struct worker *w)
 		pthread_mutex_destroy(&w->ho->mu);
 		free(w->ho);
 	}
-	tlsauth_free(w->ta);
+	ctlwrap_free(w->cw);
+	free(w->scratch);
 	cookie_free(w->cookie);
 	tlsmem_ctx_free(w->tls);
 	session_table_free(&w->st);
