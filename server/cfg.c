@@ -333,6 +333,8 @@ cfg_free(struct cfg *c)
 		free(c->push[i]);
 	free(c->tls_cipher);
 	free(c->tls_ciphersuites);
+	free(c->control_socket);
+	free(c->metrics_listen);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
 }

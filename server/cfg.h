@@ -94,6 +94,10 @@ struct cfg {
 	bool		 client_to_client;
 	int		 explicit_exit_notify;	/* accepted; RESTART is always
 						 * sent on shutdown */
+
+	/* administration (ours) */
+	char		*control_socket;	/* NULL: the default path */
+	char		*metrics_listen;	/* NULL: no metrics endpoint */
 };
 
 /*

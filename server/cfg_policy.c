@@ -218,6 +218,41 @@ cfg_set_client_to_client(struct cfg_pstate *ps, int argc, char **argv)
 }
 
 int
+cfg_set_control_socket(struct cfg_pstate *ps, int argc, char **argv)
+{
+	const char *p = argv[1];
+
+	if (p[0] != '/')
+		return cfg_perr(ps, "control-socket '%s': an absolute path is "
+		    "needed", p);
+	if (strlen(p) >= 108)	/* sizeof(sun_path) */
+		return cfg_perr(ps, "control-socket: path longer than 107 "
+		    "characters");
+	if ((ps->cfg->control_socket = strdup(p)) == NULL)
+		return cfg_perr(ps, "control-socket: out of memory");
+	return 0;
+}
+
+/* Numeric ADDRESS:PORT, [IPV6]:PORT or :PORT; metrics.c parses it again
+ * when it binds, so only the shape is checked here. */
+int
+cfg_set_metrics_listen(struct cfg_pstate *ps, int argc, char **argv)
+{
+	const char *p = argv[1], *colon = strrchr(p, ':');
+	int port;
+
+	if (colon == NULL || colon[1] == '\0')
+		return cfg_perr(ps, "metrics-listen '%s': expected ADDRESS:PORT "
+		    "(e.g. 127.0.0.1:9100)", p);
+	if (cfg_num_arg(ps, "metrics-listen port", colon + 1, 1, 65535,
+	    &port) == -1)
+		return -1;
+	if ((ps->cfg->metrics_listen = strdup(p)) == NULL)
+		return cfg_perr(ps, "metrics-listen: out of memory");
+	return 0;
+}
+
+int
 cfg_set_explicit_exit_notify(struct cfg_pstate *ps, int argc, char **argv)
 {
 	ps->cfg->explicit_exit_notify = 1;

@@ -14,6 +14,7 @@
 #include "cfg.h"
 #include "cfg_int.h"
 #include "cfg_lex.h"
+#include "control_proto.h"
 #include "statickey.h"
 
 #define PUSH_MAX_LEN		255	/* OpenVPN's longest word */
@@ -636,6 +637,12 @@ const struct cfg_directive cfg_directives[] = {
 	{ "explicit-exit-notify", "[N]", "Accepted: mycrypnetd always tells "
 	    "clients to reconnect (RESTART) when it shuts down.", 0, 1, 0,
 	    cfg_set_explicit_exit_notify },
+	{ "control-socket", "PATH", "Ours: the UNIX socket mcnctl talks to.  "
+	    "Default " CONTROL_SOCKET_DEFAULT ".", 1, 1, O,
+	    cfg_set_control_socket },
+	{ "metrics-listen", "ADDRESS:PORT", "Ours: serve Prometheus metrics "
+	    "on http://ADDRESS:PORT/metrics.  Default: off.", 1, 1, O,
+	    cfg_set_metrics_listen },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL }
 };
 

@@ -152,6 +152,7 @@ conn_process(struct conn *cn, bool eof)
 			len = (size_t)p.pos;
 		if (len + eol > CONTROL_REQ_MAX)
 			break;
+		/* Out of memory here ends the connection like a long line. */
 		if ((line = (char *)evbuffer_pullup(in, (ssize_t)len)) == NULL &&
 		    len > 0)
 			break;
@@ -162,8 +163,8 @@ conn_process(struct conn *cn, bool eof)
 	conn_send(cn, control_error_answer(CONTROL_E_TOO_LARGE,
 	    "request longer than %u bytes; closing the connection",
 	    (unsigned)CONTROL_REQ_MAX));
-	log_event(3, "control-refused", "uid=%u pid=%d reason=too-large",
-	    (unsigned)cn->peer.uid, (int)cn->peer.pid);
+	log_event(3, "control-refused", "uid=%d pid=%d reason=too-large",
+	    (int)cn->peer.uid, (int)cn->peer.pid);
 	conn_close(cn);
 	return -1;
 }

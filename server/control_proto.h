@@ -31,8 +31,9 @@
 #define CONTROL_REQ_MAX		(64 * 1024)
 /* Largest answer mcnctl accepts (a status of many thousand clients). */
 #define CONTROL_ANSWER_MAX	(64 * 1024 * 1024)
-/* Longest kick target: a CN (64), an address, or [IPv6]:port. */
-#define CONTROL_TARGET_MAX	255
+/* Longest kick target: a CN (64), an address, or [IPv6]:port; fits
+ * the daemon's worker command (char target[128]). */
+#define CONTROL_TARGET_MAX	127
 
 /* Error codes ("error": {"code": ..., "message": ...}). */
 #define CONTROL_E_BAD_JSON	"bad-json"	/* not JSON, or not UTF-8 */

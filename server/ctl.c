@@ -196,15 +196,24 @@ ctl_command(struct session *s, const char *cmd)
 	return 0;
 }
 
+/* Counts a failed handshake under its reason (metrics, stats). */
 static void
-auth_failed(struct session *s, struct keystate *ks, const char *reason)
+hs_failed(struct session *s, enum metrics_hs_reason why)
+{
+	s->w->ctr.handshakes_failed++;
+	s->w->ctr.hs_failed[why]++;
+}
+
+static void
+auth_failed(struct session *s, struct keystate *ks,
+    enum metrics_hs_reason why, const char *reason)
 {
 	char msg[256];
 	char abuf[ADDR_STRLEN];
 
 	log_event(1, "auth-failed", "cn=%s addr=%s reason=\"%s\"",
 	    s->cn[0] ? s->cn : "-", addr_str(&s->addr, abuf), reason);
-	s->w->ctr.handshakes_failed++;
+	hs_failed(s, why);
 	snprintf(msg, sizeof(msg), "AUTH_FAILED,%s", reason);
 	ks_write_cmd(ks, msg);
 	ks->state = KS_FAILED;
@@ -343,7 +352,8 @@ ks_got_km2(struct session *s, struct keystate *ks)
 	int rc;
 
 	if (tlsmem_peer_info(ks->tls, &peer) == -1) {
-		auth_failed(s, ks, "no verified client certificate");
+		auth_failed(s, ks, METRICS_HS_CERT,
+		    "no verified client certificate");
 		return;
 	}
 	if (first) {
@@ -355,7 +365,8 @@ ks_got_km2(struct session *s, struct keystate *ks)
 		    cfg->data_ciphers_fallback[0] ?
 		    cfg->data_ciphers_fallback : NULL, cipher,
 		    sizeof(cipher)) == -1) {
-			auth_failed(s, ks, "Data channel cipher negotiation "
+			auth_failed(s, ks, METRICS_HS_CIPHER,
+			    "Data channel cipher negotiation "
 			    "failed (no shared cipher)");
 			return;
 		}
@@ -364,20 +375,23 @@ ks_got_km2(struct session *s, struct keystate *ks)
 		s->use_data_v2 = (s->pi.proto & IV_PROTO_DATA_V2) != 0;
 	} else if (strcmp(s->cn, peer.cn) != 0) {
 		/* 2.6 locks the identity of a connection across rekeys. */
-		auth_failed(s, ks, "certificate changed during renegotiation");
+		auth_failed(s, ks, METRICS_HS_CERT,
+		    "certificate changed during renegotiation");
 		return;
 	}
 
 	if (RAND_bytes(ks->s_random1, 32) != 1 ||
 	    RAND_bytes(ks->s_random2, 32) != 1) {
-		auth_failed(s, ks, "internal error: no randomness");
+		auth_failed(s, ks, METRICS_HS_INTERNAL,
+		    "internal error: no randomness");
 		return;
 	}
 	occ_options(s, options, sizeof(options));
 	wbuf_init(&wb, msg, sizeof(msg));
 	if (km2_write_server(&wb, ks->s_random1, ks->s_random2, options) == -1 ||
 	    tlsmem_write(ks->tls, msg, wb.len) == -1) {
-		auth_failed(s, ks, "internal error: key-method-2 reply");
+		auth_failed(s, ks, METRICS_HS_INTERNAL,
+		    "internal error: key-method-2 reply");
 		return;
 	}
 
@@ -390,7 +404,8 @@ ks_got_km2(struct session *s, struct keystate *ks)
 	if (rc == -1 || (ks->dc = dc_key_new(s->cipher, kb, DC_ROLE_SERVER,
 	    cfg->auth, err, sizeof(err))) == NULL) {
 		OPENSSL_cleanse(kb, sizeof(kb));
-		auth_failed(s, ks, "internal error: data channel keys");
+		auth_failed(s, ks, METRICS_HS_INTERNAL,
+		    "internal error: data channel keys");
 		return;
 	}
 	OPENSSL_cleanse(kb, sizeof(kb));
@@ -403,11 +418,14 @@ ks_got_km2(struct session *s, struct keystate *ks)
 
 	if (first) {
 		if (session_assign(s) == -1) {
-			auth_failed(s, ks, "address pool exhausted");
+			auth_failed(s, ks, METRICS_HS_POOL,
+			    "address pool exhausted");
 			return;
 		}
 		s->authenticated = true;
 		w->ctr.handshakes_ok++;
+		metrics_hist_observe(&w->ctr.hs_duration,
+		    (double)(w->now_ms - s->created_ms) / 1000.0);
 		log_event(1, "connect", "cn=%s addr=%s vip=%s peer_id=%u "
 		    "cipher=%s tls=%s platform=%s version=%s",
 		    s->cn, addr_str(&s->addr, abuf), inaddr_str(s->vip, vbuf),
@@ -459,7 +477,8 @@ ks_plaintext(struct session *s, struct keystate *ks)
 		return;
 	while ((n = tlsmem_read(ks->tls, tmp, sizeof(tmp))) > 0) {
 		if ((size_t)n > KS_PLAIN_MAX - ks->plain_len) {
-			auth_failed(s, ks, "control message too long");
+			auth_failed(s, ks, METRICS_HS_PROTOCOL,
+			    "control message too long");
 			return;
 		}
 		memcpy(ks->plain + ks->plain_len, tmp, (size_t)n);
@@ -474,7 +493,7 @@ ks_plaintext(struct session *s, struct keystate *ks)
 		if (n == 0)
 			return;
 		if (n < 0) {
-			auth_failed(s, ks, err);
+			auth_failed(s, ks, METRICS_HS_PROTOCOL, err);
 			return;
 		}
 		memmove(ks->plain, ks->plain + n, ks->plain_len - (size_t)n);
@@ -508,7 +527,8 @@ ks_pump(struct session *s, struct keystate *ks)
 			log_event(1, "auth-failed", "addr=%s key_id=%u "
 			    "reason=\"TLS: %s\"", addr_str(&s->addr, abuf),
 			    ks->key_id, tlsmem_error(ks->tls));
-			s->w->ctr.handshakes_failed++;
+			hs_failed(s, strstr(tlsmem_error(ks->tls), "revoked") ?
+			    METRICS_HS_REVOKED : METRICS_HS_TLS);
 			ks->state = KS_FAILED;
 			/* The alert TLS queued goes out with the flush. */
 			session_fail(s, AUTH_FAIL_LINGER_MS,
@@ -678,6 +698,7 @@ ctl_timer(struct session *s)
 				log_at(3, "%s: TLS handshake did not finish "
 				    "within hand-window (%d s)",
 				    addr_str(&s->addr, abuf), cfg->hand_window);
+				hs_failed(s, METRICS_HS_TIMEOUT);
 				session_fail(s, 0, "TLS handshake timed out");
 				return;
 			}

@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 
 #include "addr.h"
+#include "metrics.h"
 #include "pool.h"
 
 struct cfg;
@@ -66,6 +67,9 @@ struct counters {
 	uint64_t	handoff_dropped;
 	uint64_t	c2c_dropped;	/* client-to-client off */
 	uint64_t	max_clients;	/* refused: max-clients reached */
+	uint64_t	hs_failed[METRICS_HS_NREASONS];	/* by reason */
+	/* Not a counter: must stay last (counters_add sums the rest). */
+	struct metrics_hist hs_duration;	/* handshake seconds */
 };
 
 struct gw {

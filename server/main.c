@@ -23,8 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "cfg.h"
 #include "cfg_lex.h"
+#include "control.h"
 #include "dir.h"
 #include "gw.h"
 #include "log.h"
@@ -36,9 +38,6 @@
 #include "udp.h"
 #include "worker.h"
 
-/* How long the main thread waits for workers to answer a command. */
-#define CMD_TIMEOUT_MS	5000
-
 struct daemon_state {
 	struct gw		 gw;
 	struct event_base	*base;
@@ -48,6 +47,9 @@ struct daemon_state {
 	struct event		*ev_tick;
 	time_t			 crl_warned;
 	bool			 stopping;
+	struct admin		 admin;
+	struct control		*control;
+	struct metrics		*metrics;
 };
 
 static void
@@ -108,31 +110,6 @@ load(const char *path, struct cfg **cfgp, struct tlsmem_ctx **tlsp)
 	return 0;
 }
 
-/*
- * Runs one command on every worker and waits for all of them; cmds has
- * nworkers entries prepared by the caller.  0, or -1 if a worker did not
- * answer in time (its command memory is then leaked on purpose: the
- * worker may still write to it).
- */
-static int
-all_workers(struct gw *gw, struct wcmd *cmds)
-{
-	struct wdone done;
-	int i, rc;
-
-	wdone_init(&done, gw->nworkers);
-	for (i = 0; i < gw->nworkers; i++) {
-		cmds[i].done = &done;
-		worker_post(&gw->workers[i], &cmds[i]);
-	}
-	if ((rc = wdone_wait(&done, CMD_TIMEOUT_MS)) == -1)
-		log_warnx("a worker did not answer within %d ms",
-		    CMD_TIMEOUT_MS);
-	else
-		wdone_fini(&done);
-	return rc;
-}
-
 static void
 log_stats(struct daemon_state *d)
 {
@@ -146,7 +123,7 @@ log_stats(struct daemon_state *d)
 		return;
 	for (i = 0; i < gw->nworkers; i++)
 		cmds[i].type = WCMD_STATS;
-	if (all_workers(gw, cmds) == -1)
+	if (workers_run_all(gw, cmds) == -1)
 		return;
 	memset(&sum, 0, sizeof(sum));
 	for (i = 0; i < gw->nworkers; i++) {
@@ -164,8 +141,8 @@ log_stats(struct daemon_state *d)
  * clients against it, disconnecting those it revokes now, not at their
  * next renegotiation.
  */
-static void
-reload_crl(struct daemon_state *d)
+static int
+reload_crl(struct daemon_state *d, char *rerr, size_t rerrlen)
 {
 	struct gw *gw = &d->gw;
 	const struct cfg *cfg = gw->cfg;
@@ -179,22 +156,26 @@ reload_crl(struct daemon_state *d)
 	if (cfg->crl_path == NULL) {
 		log_warnx("reload: no crl-verify file is configured; nothing "
 		    "to reload");
-		return;
+		return 0;
 	}
 	if (cfg_lex_read_file(cfg->crl_path, &text, &len, err,
 	    sizeof(err)) == -1) {
 		log_event(0, "crl-reload-failed", "file=%s reason=\"%s\" "
 		    "action=\"previous CRL stays in force\"", cfg->crl_path,
 		    err);
-		return;
+		snprintf(rerr, rerrlen, "%s: %s (previous CRL stays in force)",
+		    cfg->crl_path, err);
+		return -1;
 	}
 	tls_conf(cfg, text, &tc);
 	if ((ctx = tlsmem_ctx_new(&tc, err, sizeof(err))) == NULL) {
 		log_event(0, "crl-reload-failed", "file=%s reason=\"%s\" "
 		    "action=\"previous CRL stays in force\"", cfg->crl_path,
 		    err);
+		snprintf(rerr, rerrlen, "%s: %s (previous CRL stays in force)",
+		    cfg->crl_path, err);
 		free(text);
-		return;
+		return -1;
 	}
 	tlsmem_ctx_free(gw->tls);
 	gw->tls = ctx;
@@ -202,20 +183,32 @@ reload_crl(struct daemon_state *d)
 	gw->crl_pem = text;
 	__atomic_store_n(&gw->crl_next_update, tlsmem_ctx_crl_next_update(ctx),
 	    __ATOMIC_RELAXED);
-	if ((cmds = calloc((size_t)gw->nworkers, sizeof(*cmds))) == NULL)
-		return;
+	if ((cmds = calloc((size_t)gw->nworkers, sizeof(*cmds))) == NULL) {
+		snprintf(rerr, rerrlen, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < gw->nworkers; i++) {
 		cmds[i].type = WCMD_TLS_CTX;
 		cmds[i].u.ctx = tlsmem_ctx_ref(ctx);
 	}
-	if (all_workers(gw, cmds) == -1)
-		return;
+	if (workers_run_all(gw, cmds) == -1) {
+		snprintf(rerr, rerrlen, "a worker did not answer in time");
+		return -1;
+	}
 	for (i = 0; i < gw->nworkers; i++)
 		kicked += cmds[i].n;
 	free(cmds);
 	log_event(1, "crl-reload", "file=%s next_update=%lld kicked=%d",
 	    cfg->crl_path, (long long)gw->crl_next_update, kicked);
 	crl_check_expiry(d, true);
+	return 0;
+}
+
+/* The control socket's "reload": the same as SIGHUP. */
+static int
+reload_op(void *arg, char *err, size_t errlen)
+{
+	return reload_crl(arg, err, errlen);
 }
 
 /*
@@ -273,6 +266,7 @@ static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon_state *d = arg;
+	char err[512];
 
 	switch (sig) {
 	case SIGUSR2:
@@ -281,7 +275,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGHUP:
 		log_at(1, "SIGHUP: reloading the CRL (other configuration "
 		    "changes need a restart in this version)");
-		reload_crl(d);
+		reload_crl(d, err, sizeof(err));
 		return;
 	default:
 		if (d->stopping)
@@ -401,6 +395,7 @@ run(const char *path)
 	log_set_verb(cfg->verb);
 	gw->cfg = cfg;
 	gw->nworkers = workers_count(cfg);
+	gw->start_wall = (uint64_t)time(NULL);
 	gw->crl_next_update = tlsmem_ctx_crl_next_update(gw->tls);
 	pthread_mutex_init(&gw->pool_mu, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -447,6 +442,22 @@ run(const char *path)
 		d.ev_sig[i] = evsignal_new(d.base, sigs[i], signal_cb, &d);
 		evsignal_add(d.ev_sig[i], NULL);
 	}
+	d.admin.gw = gw;
+	d.admin.stopping = &d.stopping;
+	d.admin.reload = reload_op;
+	d.admin.reload_arg = &d;
+	if ((d.control = control_new(d.base, cfg->control_socket ?
+	    cfg->control_socket : CONTROL_SOCKET_DEFAULT, &admin_control_ops,
+	    &d.admin, err, sizeof(err))) == NULL) {
+		log_warnx("control socket: %s", err);
+		goto out;
+	}
+	if (cfg->metrics_listen != NULL && (d.metrics = metrics_new(d.base,
+	    cfg->metrics_listen, &admin_metrics_ops, &d.admin, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("metrics-listen %s: %s", cfg->metrics_listen, err);
+		goto out;
+	}
 	for (w = 0; w < gw->nworkers; w++)
 		if (worker_spawn(&gw->workers[w], err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
@@ -471,6 +482,10 @@ out:
 			event_free(d.ev_sig[i]);
 	if (d.ev_tick)
 		event_free(d.ev_tick);
+	if (d.control)
+		control_free(d.control);
+	if (d.metrics)
+		metrics_free(d.metrics);
 	teardown(&d);
 	if (d.base)
 		event_base_free(d.base);

@@ -97,6 +97,16 @@ static const struct counter_desc counter_table[] = {
 	    "Packets dropped because the socket send buffer was full."),
 	CTR(tun_dropped, "tun_dropped_total",
 	    "Packets dropped because the tun device was full."),
+	CTR(handoff_out, "handoff_out_packets_total",
+	    "Packets passed to the worker that owns their session."),
+	CTR(handoff_in, "handoff_in_packets_total",
+	    "Packets received from another worker."),
+	CTR(handoff_dropped, "handoff_dropped_total",
+	    "Packets dropped because another worker's queue was full."),
+	CTR(c2c_dropped, "client_to_client_dropped_total",
+	    "Packets between two clients dropped (client-to-client off)."),
+	CTR(max_clients_refused, "max_clients_refused_total",
+	    "New clients refused because max-clients was reached."),
 };
 
 struct metrics {
@@ -235,7 +245,8 @@ metrics_render(const struct metrics_snapshot *s, struct evbuffer *out)
 		    "{reason=\"%s\"} %llu\n", metrics_hs_reason_names[i],
 		    (unsigned long long)s->handshakes_failed[i]);
 	family(out, "handshake_duration_seconds", "histogram", "Time from "
-	    "a client's first packet to its data channel keys.");
+	    "the start of a handshake (first or renegotiation) to its data "
+	    "channel keys.");
 	render_hist(out, "handshake_duration_seconds", &s->handshake_duration);
 
 	/* Absent without a CRL: "no CRL" is not "expires now". */

@@ -86,6 +86,10 @@ struct metrics_snapshot {
 	uint64_t	bad_cookie;
 	uint64_t	tx_dropped;		/* socket send buffer full */
 	uint64_t	tun_dropped;
+	uint64_t	handoff_out, handoff_in;	/* between workers */
+	uint64_t	handoff_dropped;
+	uint64_t	c2c_dropped;		/* client-to-client off */
+	uint64_t	max_clients_refused;
 
 	uint64_t	handshakes_ok;
 	uint64_t	handshakes_failed[METRICS_HS_NREASONS];

@@ -3,8 +3,9 @@
  *
  * Invariants, for every offset i of the pool:
  *   by_off[i] != NULL  <=>  bit i of leased is set;
- *   a lease is online  <=>  its address is allocated in the pool (unless
- *                           someone allocated it around the table);
+ *   a lease is online (holder != 0)  =>  its address is allocated in the
+ *                           pool (and offline => free, unless someone
+ *                           allocated it around the table);
  *   a lease is on the offline queue <=> it is offline and not fixed.
  */
 #include "config.h"
@@ -157,11 +158,13 @@ cn_unlink(struct pool_leases *lt, struct pool_lease *l)
 }
 
 /*
- * A new lease on off: online (its address allocated in the pool) or
- * offline, when the caller queues it or makes it fixed.
+ * A new lease on off: online for holder (its address allocated in the
+ * pool), or offline (holder 0), when the caller queues it or makes it
+ * fixed.
  */
 static struct pool_lease *
-lease_new(struct pool_leases *lt, const char *cn, uint32_t off, bool online)
+lease_new(struct pool_leases *lt, const char *cn, uint32_t off,
+    uint64_t holder)
 {
 	struct pool_lease *l;
 
@@ -169,8 +172,8 @@ lease_new(struct pool_leases *lt, const char *cn, uint32_t off, bool online)
 		return NULL;
 	strcpy(l->cn, cn);
 	l->off = off;
-	if (online) {
-		l->online = true;
+	if (holder != 0) {
+		l->holder = holder;
 		bit_set(lt->pool->bits, off);
 		lt->pool->used++;
 	}
@@ -186,7 +189,7 @@ static void
 lease_drop(struct pool_leases *lt, struct pool_lease *l)
 {
 	cn_unlink(lt, l);
-	if (!l->online && !l->fixed)
+	if (l->holder == 0 && !l->fixed)
 		TAILQ_REMOVE(&lt->offline, l, lru);
 	lt->by_off[l->off] = NULL;
 	bit_clear(lt->leased, l->off);
@@ -210,11 +213,11 @@ lease_give(struct pool_leases *lt, struct pool_lease *l, const char *cn,
 
 /* An offline lease goes online: its address is allocated again. */
 static void
-lease_online(struct pool_leases *lt, struct pool_lease *l)
+lease_online(struct pool_leases *lt, struct pool_lease *l, uint64_t holder)
 {
 	if (!l->fixed)
 		TAILQ_REMOVE(&lt->offline, l, lru);
-	l->online = true;
+	l->holder = holder;
 	bit_set(lt->pool->bits, l->off);
 	lt->pool->used++;
 	lt->gen++;
@@ -242,25 +245,44 @@ find_unleased(const struct pool_leases *lt)
 	return -1;
 }
 
+/* cn's online lease, for a takeover; NULL if none. */
+static struct pool_lease *
+online_of(struct pool_leases *lt, const char *cn)
+{
+	struct pool_lease *l;
+
+	for (l = lt->by_cn[cn_hash(cn) & lt->cn_mask]; l != NULL;
+	    l = l->cn_next)
+		if (l->holder != 0 && strcmp(l->cn, cn) == 0)
+			return l;
+	return NULL;
+}
+
 enum pool_lease_how
-pool_lease_acquire(struct pool_leases *lt, const char *cn,
-    struct in_addr *out, char taken_from[POOL_LEASE_CN_MAX + 1])
+pool_lease_acquire(struct pool_leases *lt, const char *cn, uint64_t holder,
+    bool takeover, struct in_addr *out, char taken_from[POOL_LEASE_CN_MAX + 1])
 {
 	struct pool_lease *l;
 	int64_t off;
 
-	if (!cn_valid(cn))
+	if (!cn_valid(cn) || holder == 0)
 		return POOL_LEASE_FULL;
+	if (takeover && (l = online_of(lt, cn)) != NULL) {
+		l->holder = holder;
+		lt->gen++;
+		*out = off_addr(lt->pool, l->off);
+		return POOL_LEASE_TAKEOVER;
+	}
 	for (l = lt->by_cn[cn_hash(cn) & lt->cn_mask]; l != NULL;
 	    l = l->cn_next)
-		if (!l->online && strcmp(l->cn, cn) == 0 &&
+		if (l->holder == 0 && strcmp(l->cn, cn) == 0 &&
 		    !bit_get(lt->pool->bits, l->off)) {
-			lease_online(lt, l);
+			lease_online(lt, l, holder);
 			*out = off_addr(lt->pool, l->off);
 			return POOL_LEASE_PREVIOUS;
 		}
 	if ((off = find_unleased(lt)) >= 0) {
-		if ((l = lease_new(lt, cn, (uint32_t)off, true)) == NULL)
+		if ((l = lease_new(lt, cn, (uint32_t)off, holder)) == NULL)
 			return POOL_LEASE_FULL;
 		*out = off_addr(lt->pool, l->off);
 		return POOL_LEASE_NEW;
@@ -271,23 +293,33 @@ pool_lease_acquire(struct pool_leases *lt, const char *cn,
 	if (l == NULL)
 		return POOL_LEASE_FULL;
 	lease_give(lt, l, cn, taken_from);
-	lease_online(lt, l);
+	lease_online(lt, l, holder);
 	*out = off_addr(lt->pool, l->off);
 	return POOL_LEASE_TAKEN;
 }
 
 enum pool_lease_how
 pool_lease_acquire_addr(struct pool_leases *lt, const char *cn,
-    struct in_addr want, char taken_from[POOL_LEASE_CN_MAX + 1])
+    uint64_t holder, bool takeover, struct in_addr want,
+    char taken_from[POOL_LEASE_CN_MAX + 1])
 {
 	struct pool_lease *l, *o, *next;
 	enum pool_lease_how how;
 	int64_t off = client_off(lt->pool, want);
 
-	if (!cn_valid(cn) || off < 0 || bit_get(lt->pool->bits, (uint32_t)off))
+	if (!cn_valid(cn) || holder == 0 || off < 0)
 		return POOL_LEASE_FULL;
-	if ((l = lt->by_off[off]) == NULL) {
-		if ((l = lease_new(lt, cn, (uint32_t)off, true)) == NULL)
+	l = lt->by_off[off];
+	if (bit_get(lt->pool->bits, (uint32_t)off)) {
+		/* Online: only the CN's own session being replaced yields. */
+		if (!takeover || l == NULL || l->holder == 0 ||
+		    strcmp(l->cn, cn) != 0)
+			return POOL_LEASE_FULL;
+		l->holder = holder;
+		lt->gen++;
+		how = POOL_LEASE_TAKEOVER;
+	} else if (l == NULL) {
+		if ((l = lease_new(lt, cn, (uint32_t)off, holder)) == NULL)
 			return POOL_LEASE_FULL;
 		how = POOL_LEASE_NEW;
 	} else {
@@ -302,31 +334,35 @@ pool_lease_acquire_addr(struct pool_leases *lt, const char *cn,
 			l->fixed = false;
 			TAILQ_INSERT_TAIL(&lt->offline, l, lru);
 		}
-		lease_online(lt, l);
+		lease_online(lt, l, holder);
 	}
 	for (o = lt->by_cn[cn_hash(cn) & lt->cn_mask]; o != NULL; o = next) {
 		next = o->cn_next;
-		if (o != l && !o->online && strcmp(o->cn, cn) == 0)
+		if (o != l && o->holder == 0 && strcmp(o->cn, cn) == 0)
 			lease_drop(lt, o);
 	}
 	return how;
 }
 
-void
-pool_lease_release(struct pool_leases *lt, struct in_addr a)
+bool
+pool_lease_release(struct pool_leases *lt, struct in_addr a, uint64_t holder)
 {
 	struct pool_lease *l;
 	int64_t off = client_off(lt->pool, a);
 
 	if (off < 0)
-		return;
-	if ((l = lt->by_off[off]) != NULL && l->online) {
-		l->online = false;
+		return false;
+	if ((l = lt->by_off[off]) != NULL) {
+		if (l->holder == 0 || l->holder != holder)
+			return false;
+		l->holder = 0;
 		if (!l->fixed)
 			TAILQ_INSERT_TAIL(&lt->offline, l, lru);
 		lt->gen++;
-	}
+	} else if (!bit_get(lt->pool->bits, (uint32_t)off))
+		return false;
 	pool_release(lt->pool, a);
+	return true;
 }
 
 const struct pool_lease *
@@ -408,7 +444,7 @@ pool_leases_restore(struct pool_leases *lt, const struct poolmap *map,
 			restore_warn(warn, arg, name, e, "in use; skipped");
 			continue;
 		}
-		if ((l = lease_new(lt, e->cn, (uint32_t)off, false)) == NULL)
+		if ((l = lease_new(lt, e->cn, (uint32_t)off, 0)) == NULL)
 			return -1;
 		l->fixed = fixed;
 		if (!fixed)
@@ -432,8 +468,8 @@ pool_leases_export(const struct pool_leases *lt, struct poolmap *map)
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < lt->pool->size; i++) {
 			if ((l = lt->by_off[i]) == NULL ||
-			    (pass == 0 ? !(l->fixed && !l->online) :
-			    !l->online))
+			    (pass == 0 ? !(l->fixed && l->holder == 0) :
+			    l->holder == 0))
 				continue;
 			if (poolmap_add(map, l->cn, off_addr(lt->pool, i)) ==
 			    -1)

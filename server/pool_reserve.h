@@ -4,10 +4,13 @@
  * address again, across reconnects and (with poolfile.h) restarts.
  *
  * A lease binds a CN to an address.  It is online while a session holds
- * the address (the address is then allocated in the pool) and offline
- * after: the address is free in the pool but kept for its CN.  New
- * addresses come, in this order of preference (as strongSwan's mem_pool
- * and OpenVPN's ifconfig-pool do):
+ * the address (the address is then allocated in the pool; the session is
+ * the lease's holder, an opaque non-zero number such as the session's
+ * address) and offline after: the address is free in the pool but kept
+ * for its CN.  New addresses come, in this order of preference (as
+ * strongSwan's mem_pool and OpenVPN's ifconfig-pool do):
+ *   0. with takeover (no duplicate-cn: the CN's old session is being
+ *      replaced), the CN's online lease, which changes holder;
  *   1. the CN's own offline lease;
  *   2. the lowest address that was never leased;
  *   3. the offline lease released longest ago, taken from its CN
@@ -46,7 +49,7 @@ int	pool_alloc_addr(struct pool *, struct in_addr want);
 struct pool_lease {
 	char			 cn[POOL_LEASE_CN_MAX + 1];
 	uint32_t		 off;		/* offset in the pool */
-	bool			 online;
+	uint64_t		 holder;	/* its session; 0: offline */
 	bool			 fixed;
 	struct pool_lease	*cn_next;	/* by_cn chain */
 	TAILQ_ENTRY(pool_lease)	 lru;		/* offline and not fixed */
@@ -71,6 +74,8 @@ enum pool_lease_how {
 	POOL_LEASE_PREVIOUS = 0,	/* the CN's own lease */
 	POOL_LEASE_NEW = 1,	/* an address never leased */
 	POOL_LEASE_TAKEN = 2,	/* another CN's offline lease */
+	POOL_LEASE_TAKEOVER = 3,	/* the CN's online lease, from the
+					 * session being replaced */
 };
 
 /* The table for pool, which must outlive it.  0 or -1 (out of memory). */
@@ -78,31 +83,37 @@ int	pool_leases_init(struct pool_leases *, struct pool *);
 void	pool_leases_free(struct pool_leases *);
 
 /*
- * A client address for cn, preferring its previous one (see above).
- * Returns how, or POOL_LEASE_FULL (also when cn is empty or longer than
- * POOL_LEASE_CN_MAX, or out of memory).  On POOL_LEASE_TAKEN, taken_from
- * (if not NULL) receives the CN that lost the address, for the log.
+ * A client address for cn, held by holder (non-zero), preferring its
+ * previous one (see above); takeover as there.  Returns how, or
+ * POOL_LEASE_FULL (also when cn is empty or longer than POOL_LEASE_CN_MAX,
+ * holder is 0, or out of memory).  On POOL_LEASE_TAKEN, taken_from (if
+ * not NULL) receives the CN that lost the address, for the log.
  */
 enum pool_lease_how pool_lease_acquire(struct pool_leases *, const char *cn,
-	    struct in_addr *out, char taken_from[POOL_LEASE_CN_MAX + 1]);
-
-/*
- * Exactly want for cn (ifconfig-push): POOL_LEASE_FULL if want is not a
- * client address or is online for another session.  An offline lease of
- * another CN on want is taken, fixed or not: the admin's ifconfig-push
- * wins over a suggestion.  cn's other offline leases are dropped, so its
- * persisted address is the pushed one.
- */
-enum pool_lease_how pool_lease_acquire_addr(struct pool_leases *,
-	    const char *cn, struct in_addr want,
+	    uint64_t holder, bool takeover, struct in_addr *out,
 	    char taken_from[POOL_LEASE_CN_MAX + 1]);
 
 /*
- * The session holding a has ended: its lease goes offline (to the end of
- * the reuse queue) and a is freed in the pool.  An address without a
- * lease is just freed.
+ * Exactly want for cn (ifconfig-push), held by holder.  POOL_LEASE_FULL if
+ * want is not a client address or is online for another session (for the
+ * same CN too, unless takeover).  An offline lease of another CN on want
+ * is taken, fixed or not: the admin's ifconfig-push wins over a
+ * suggestion.  cn's other offline leases are dropped, so its persisted
+ * address is the pushed one.
  */
-void	pool_lease_release(struct pool_leases *, struct in_addr a);
+enum pool_lease_how pool_lease_acquire_addr(struct pool_leases *,
+	    const char *cn, uint64_t holder, bool takeover, struct in_addr want,
+	    char taken_from[POOL_LEASE_CN_MAX + 1]);
+
+/*
+ * The session holder has ended: if it still holds a's lease, the lease
+ * goes offline (to the end of the reuse queue) and a is freed in the
+ * pool; an address without a lease is just freed.  Returns true if a was
+ * freed; false if it was not held (an offline lease) or was taken over
+ * by another session, which keeps it.
+ */
+bool	pool_lease_release(struct pool_leases *, struct in_addr a,
+	    uint64_t holder);
 
 /* The lease on a, or NULL. */
 const struct pool_lease *pool_lease_lookup(const struct pool_leases *,

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -700,7 +701,9 @@ counters_add(struct counters *sum, const struct counters *c)
 	uint64_t *dst = (uint64_t *)sum;
 	size_t i;
 
-	/* struct counters is only uint64_t fields. */
-	for (i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+	/* Everything before hs_duration is a uint64_t counter. */
+	for (i = 0; i < offsetof(struct counters, hs_duration) /
+	    sizeof(uint64_t); i++)
 		dst[i] += src[i];
+	metrics_hist_merge(&sum->hs_duration, &c->hs_duration);
 }

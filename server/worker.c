@@ -144,6 +144,25 @@ worker_post_owned(struct worker *w, struct wcmd *c)
 	post(w, c);
 }
 
+int
+workers_run_all(struct gw *gw, struct wcmd *cmds)
+{
+	struct wdone done;
+	int i, rc;
+
+	wdone_init(&done, gw->nworkers);
+	for (i = 0; i < gw->nworkers; i++) {
+		cmds[i].done = &done;
+		worker_post(&gw->workers[i], &cmds[i]);
+	}
+	if ((rc = wdone_wait(&done, WORKER_CMD_TIMEOUT_MS)) == -1)
+		log_warnx("a worker did not answer within %d ms",
+		    WORKER_CMD_TIMEOUT_MS);
+	else
+		wdone_fini(&done);
+	return rc;
+}
+
 /* --- commands ------------------------------------------------------------ */
 
 struct reverify {
@@ -242,6 +261,13 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+count_authenticated(struct session *s, void *arg)
+{
+	if (s->authenticated)
+		(*(unsigned *)arg)++;
+}
+
+static void
 run_cmd(struct worker *w, struct wcmd *c)
 {
 	struct reverify rv;
@@ -260,6 +286,8 @@ run_cmd(struct worker *w, struct wcmd *c)
 	case WCMD_STATS:
 		c->ctr = w->ctr;
 		c->sessions = w->st.count;
+		c->authenticated = 0;
+		session_foreach(w, count_authenticated, &c->authenticated);
 		break;
 	case WCMD_KICK:
 		k.target = c->u.kick.target;

@@ -54,8 +54,19 @@ struct wcmd {
 	/* results */
 	int			 n;		/* kicked / re-verify kicked */
 	struct counters		 ctr;
-	unsigned		 sessions;
+	unsigned		 sessions;	/* all, incl. handshaking */
+	unsigned		 authenticated;
 };
+
+/* How long the main thread waits for workers to answer a command. */
+#define WORKER_CMD_TIMEOUT_MS	5000
+
+/*
+ * Runs cmds[i] on worker i, for every worker, and waits for all: 0, or -1
+ * if one did not answer in time (then cmds must be leaked: that worker
+ * may still write to it).
+ */
+int	workers_run_all(struct gw *, struct wcmd *cmds);
 
 /* Sets up worker idx of gw (sockets and tun queue already open). */
 int	worker_init(struct worker *, struct gw *, int idx, char *err,
