@@ -66,6 +66,13 @@ addr_str(const struct peer_addr *a, char buf[ADDR_STRLEN])
 		inet_ntop(AF_INET, &a->u.sin.sin_addr, ip, sizeof(ip));
 		snprintf(buf, ADDR_STRLEN, "%s:%u", ip,
 		    ntohs(a->u.sin.sin_port));
+	} else if (a->u.sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&a->u.sin6.sin6_addr)) {
+		/* An IPv4 client on a udp6 socket: show it as IPv4. */
+		inet_ntop(AF_INET, &a->u.sin6.sin6_addr.s6_addr[12], ip,
+		    sizeof(ip));
+		snprintf(buf, ADDR_STRLEN, "%s:%u", ip,
+		    ntohs(a->u.sin6.sin6_port));
 	} else if (a->u.sa.sa_family == AF_INET6) {
 		inet_ntop(AF_INET6, &a->u.sin6.sin6_addr, ip, sizeof(ip));
 		snprintf(buf, ADDR_STRLEN, "[%s]:%u", ip,

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ status_row(struct session *s, void *arg)
 	struct control_client row;
 	struct tlsmem_peer tp;
 	struct keystate *ks;
-	char abuf[ADDR_STRLEN], vbuf[INET_ADDRSTRLEN];
+	char abuf[ADDR_STRLEN], vbuf[INET_ADDRSTRLEN], v6buf[INET6_ADDRSTRLEN];
 
 	if (!s->authenticated || (ks = session_ks_ctl(s)) == NULL)
 		return;
@@ -53,7 +54,8 @@ status_row(struct session *s, void *arg)
 	row.common_name = s->cn;
 	row.real_address = addr_str(&s->addr, abuf);
 	row.virtual_ipv4 = s->has_vip ? inaddr_str(s->vip, vbuf) : NULL;
-	row.virtual_ipv6 = NULL;
+	row.virtual_ipv6 = s->has_vip6 ? inet_ntop(AF_INET6, &s->vip6, v6buf,
+	    sizeof(v6buf)) : NULL;
 	row.bytes_in = s->bytes_in;
 	row.bytes_out = s->bytes_out;
 	row.connected_since = (int64_t)s->connected_wall;

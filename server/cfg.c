@@ -131,6 +131,17 @@ validate(struct cfg_pstate *ps)
 	size_t n = 0;
 
 	ps->line = 0;
+	if (ps->cfg->has_local6 && ps->cfg->proto != CFG_PROTO_UDP6)
+		return cfg_perr(ps, "local is an IPv6 address: that needs proto "
+		    "udp6");
+	if (ps->cfg->has_server6 && ps->cfg->has_server &&
+	    ps->cfg->server6_prefix > 96 &&
+	    (1ull << (32 - ps->cfg->server_prefix)) + 0x1000 >
+	    (1ull << (128 - ps->cfg->server6_prefix)))
+		return cfg_perr(ps, "server-ipv6 /%d is too small for the "
+		    "IPv4 pool of server /%d (clients get NET::1000 + their "
+		    "IPv4 offset)", ps->cfg->server6_prefix,
+		    ps->cfg->server_prefix);
 	if ((ps->cfg->has_tls_auth ? 1 : 0) + (ps->cfg->has_tls_crypt ? 1 : 0) +
 	    (ps->cfg->has_tls_crypt_v2 ? 1 : 0) > 1)
 		return cfg_perr(ps, "give one of tls-auth, tls-crypt and "

@@ -18,6 +18,7 @@
 
 enum cfg_proto {
 	CFG_PROTO_UDP,	/* "udp", "udp4" */
+	CFG_PROTO_UDP6,	/* "udp6": IPv6 socket, IPv4 clients too */
 };
 
 struct cfg {
@@ -27,6 +28,8 @@ struct cfg {
 	char		 dev[IFNAMSIZ];
 	enum cfg_proto proto;
 	struct in_addr	 local;		/* INADDR_ANY unless "local" */
+	bool		 has_local6;	/* "local" gave an IPv6 address */
+	struct in6_addr	 local6;
 	uint16_t	 port;		/* default 1194 */
 
 	/* PKI, as PEM text (inline block or file contents) */
@@ -50,6 +53,12 @@ struct cfg {
 	struct in_addr	 server_mask;
 	int		 server_prefix;
 	bool		 topology_subnet; /* the only topology we implement */
+
+	/* server-ipv6 NET/PREFIX: the gateway is NET::1, clients get
+	 * NET::1000 + their IPv4 pool offset */
+	bool		 has_server6;
+	struct in6_addr	 server6_net;
+	int		 server6_prefix;
 
 	char		*push[CFG_MAX_PUSH];	/* push "..." in order */
 	size_t		 npush;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,42 @@ int
 cfg_set_client_to_client(struct cfg_pstate *ps, int argc, char **argv)
 {
 	ps->cfg->client_to_client = true;
+	return 0;
+}
+
+/*
+ * server-ipv6 NET/PREFIX, as OpenVPN: the server takes NET::1, the pool
+ * starts at NET::1000 (the client with IPv4 pool offset i gets
+ * NET::1000 + i).  /64 to /112 so that the pool fits.
+ */
+int
+cfg_set_server_ipv6(struct cfg_pstate *ps, int argc, char **argv)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	struct in6_addr net;
+	int prefix, i;
+
+	if (strlen(argv[1]) >= sizeof(buf))
+		return cfg_perr(ps, "server-ipv6 '%s': expected NET/PREFIX",
+		    argv[1]);
+	strcpy(buf, argv[1]);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return cfg_perr(ps, "server-ipv6 '%s': expected NET/PREFIX "
+		    "(e.g. fd00:99:8::/64)", argv[1]);
+	*slash = '\0';
+	if (inet_pton(AF_INET6, buf, &net) != 1)
+		return cfg_perr(ps, "server-ipv6: '%s' is not an IPv6 address",
+		    buf);
+	if (cfg_num_arg(ps, "server-ipv6 prefix", slash + 1, 64, 112,
+	    &prefix) == -1)
+		return -1;
+	for (i = prefix; i < 128; i++)
+		if (net.s6_addr[i / 8] & (0x80 >> (i % 8)))
+			return cfg_perr(ps, "server-ipv6 %s: host bits are set "
+			    "after /%d", argv[1], prefix);
+	ps->cfg->has_server6 = true;
+	ps->cfg->server6_net = net;
+	ps->cfg->server6_prefix = prefix;
 	return 0;
 }
 

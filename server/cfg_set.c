@@ -166,7 +166,7 @@ set_dev(struct cfg_pstate *ps, int argc, char **argv)
 static int
 set_proto(struct cfg_pstate *ps, int argc, char **argv)
 {
-	static const char *const later[] = { "udp6", "tcp", "tcp4", "tcp6",
+	static const char *const later[] = { "tcp", "tcp4", "tcp6",
 	    "tcp-server", "tcp4-server", "tcp6-server", "tcp-client",
 	    "tcp4-client", "tcp6-client", NULL };
 	const char *p = argv[1];
@@ -176,12 +176,16 @@ set_proto(struct cfg_pstate *ps, int argc, char **argv)
 		ps->cfg->proto = CFG_PROTO_UDP;
 		return 0;
 	}
+	if (strcmp(p, "udp6") == 0) {
+		ps->cfg->proto = CFG_PROTO_UDP6;
+		return 0;
+	}
 	for (i = 0; later[i] != NULL; i++)
 		if (strcmp(p, later[i]) == 0)
 			return cfg_perr(ps, "proto %s is not implemented yet "
-			    "(only udp and udp4)", p);
-	return cfg_perr(ps, "proto '%s': unknown protocol (expected udp or "
-	    "udp4)", p);
+			    "(only udp, udp4 and udp6)", p);
+	return cfg_perr(ps, "proto '%s': unknown protocol (expected udp, "
+	    "udp4 or udp6)", p);
 }
 
 static int
@@ -189,11 +193,12 @@ set_local(struct cfg_pstate *ps, int argc, char **argv)
 {
 	if (inet_pton(AF_INET, argv[1], &ps->cfg->local) == 1)
 		return 0;
-	if (strchr(argv[1], ':') != NULL)
-		return cfg_perr(ps, "local %s: IPv6 is not implemented yet",
-		    argv[1]);
-	return cfg_perr(ps, "local '%s': not an IPv4 address (host names are "
-	    "not resolved)", argv[1]);
+	if (inet_pton(AF_INET6, argv[1], &ps->cfg->local6) == 1) {
+		ps->cfg->has_local6 = true;
+		return 0;
+	}
+	return cfg_perr(ps, "local '%s': not an IPv4 or IPv6 address (host "
+	    "names are not resolved)", argv[1]);
 }
 
 static int
@@ -546,9 +551,11 @@ set_exit_interface(struct cfg_pstate *ps, int argc, char **argv)
 const struct cfg_directive cfg_directives[] = {
 	{ "dev", "tun|tunN", "The tun device: 'tun' lets the kernel pick "
 	    "tunN.  Default tun.", 1, 1, 0, set_dev },
-	{ "proto", "udp|udp4", "Transport.  Default udp; TCP and IPv6 are not "
-	    "implemented yet.", 1, 1, 0, set_proto },
-	{ "local", "ADDRESS", "IPv4 address to listen on.  Default: all.",
+	{ "proto", "udp|udp4|udp6", "Transport.  udp6 listens on IPv6 and "
+	    "IPv4 alike.  Default udp; TCP is not implemented yet.", 1, 1, 0,
+	    set_proto },
+	{ "local", "ADDRESS", "Address to listen on (IPv4, or IPv6 with "
+	    "proto udp6).  Default: all.",
 	    1, 1, 0, set_local },
 	{ "port", "PORT", "UDP port to listen on.  Default 1194.",
 	    1, 1, 0, set_port },
@@ -637,6 +644,9 @@ const struct cfg_directive cfg_directives[] = {
 	{ "explicit-exit-notify", "[N]", "Accepted: mycrypnetd always tells "
 	    "clients to reconnect (RESTART) when it shuts down.", 0, 1, 0,
 	    cfg_set_explicit_exit_notify },
+	{ "server-ipv6", "NET/PREFIX", "IPv6 inside the tunnel (/64 to /112): "
+	    "the server takes NET::1, clients NET::1000 and up; NATed out of "
+	    "the exit interface.", 1, 1, 0, cfg_set_server_ipv6 },
 	{ "control-socket", "PATH", "Ours: the UNIX socket mcnctl talks to.  "
 	    "Default " CONTROL_SOCKET_DEFAULT ".", 1, 1, O,
 	    cfg_set_control_socket },

@@ -71,7 +71,7 @@ const char *const cfg_unsupported[] = {
 	"route-delay", "route-gateway", "route-ipv6", "route-ipv6-gateway",
 	"route-method", "route-metric", "route-noexec", "route-nopull",
 	"route-pre-down", "route-up", "rport", "script-security", "secret",
-	"server-bridge", "server-ipv6", "server-poll-timeout", "service",
+	"server-bridge", "server-poll-timeout", "service",
 	"session-timeout", "setcon", "setenv", "setenv-safe", "shaper",
 	"show-adapters", "show-ciphers", "show-curves", "show-digests",
 	"show-engines", "show-gateway", "show-groups", "show-net",

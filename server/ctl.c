@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,11 +97,18 @@ ctl_send_raw(struct session *s, uint8_t op, uint8_t key_id,
 	s->last_tx_ms = w->now_ms;
 }
 
-/* TLS bytes per P_CONTROL_V1 so that the packet fits PKT_CTL_MAX_UDP. */
+/*
+ * TLS bytes per P_CONTROL_V1 so that the packet, with its IP and UDP
+ * headers, fits PKT_CTL_MTU (an IPv6 header is 20 bytes longer).
+ */
 static size_t
 ctl_chunk(const struct session *s)
 {
-	return PKT_CTL_MAX_UDP - 1 - PKT_SID_LEN -
+	const struct sockaddr_in6 *a6 = &s->addr.u.sin6;
+	size_t v6 = a6->sin6_family == AF_INET6 &&
+	    !IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr) ? 20 : 0;
+
+	return PKT_CTL_MAX_UDP - v6 - 1 - PKT_SID_LEN -
 	    ctlwrap_overhead(s->w->cw, s->kc) -
 	    pkt_ack_size(PKT_ACK_MAX_ON_CONTROL) -
 	    4;
@@ -241,7 +249,7 @@ push_reply(struct session *s, struct keystate *ks)
 {
 	const struct cfg *cfg = s->w->gw->cfg;
 	const char *opts[CFG_MAX_PUSH + 16];
-	char bufs[10][128], vbuf[INET_ADDRSTRLEN], mbuf[INET_ADDRSTRLEN];
+	char bufs[12][128], vbuf[INET_ADDRSTRLEN], mbuf[INET_ADDRSTRLEN];
 	char *out;
 	size_t n = 0, b = 0, i, len, off, outcap = 65536;
 	int nmsg;
@@ -259,6 +267,17 @@ push_reply(struct session *s, struct keystate *ks)
 	}
 	for (i = 0; i < cfg->npush; i++)
 		opts[n++] = cfg->push[i];
+	if (s->has_vip6) {
+		char v6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
+		struct in6_addr gw6;
+
+		pool6_gateway(&cfg->server6_net, &gw6);
+		snprintf(bufs[b], sizeof(bufs[b]), "ifconfig-ipv6 %s/%d %s",
+		    inet_ntop(AF_INET6, &s->vip6, v6, sizeof(v6)),
+		    cfg->server6_prefix,
+		    inet_ntop(AF_INET6, &gw6, g6, sizeof(g6)));
+		opts[n++] = bufs[b++];
+	}
 	snprintf(bufs[b], sizeof(bufs[b]), "ifconfig %s %s",
 	    inaddr_str(s->vip, vbuf), inaddr_str(cfg->server_mask, mbuf));
 	opts[n++] = bufs[b++];

@@ -31,33 +31,73 @@ tun_write(struct worker *w, const uint8_t *p, size_t len)
 }
 
 /*
- * A decrypted tunnel packet from s: only IPv4 from its own address, and
- * only to another client's address if client-to-client is on.
+ * Where an inner packet goes in the tunnel address space: its pool offset
+ * (clients), POOL_GW for the gateway's own address, or -1 outside the
+ * tunnel (the Internet, via NAT).  version is 4 or 6; p has a full header.
+ */
+#define POOL_GW		(-2)
+
+static int64_t
+tunnel_dst(const struct gw *gw, const uint8_t *p, int version)
+{
+	const struct cfg *cfg = gw->cfg;
+	struct in6_addr d6;
+	struct in_addr d4;
+	int64_t off;
+
+	if (version == 4) {
+		memcpy(&d4, p + 16, 4);
+		off = pool_offset(&gw->pool, d4);
+		return off == 1 ? POOL_GW : off;
+	}
+	if (!cfg->has_server6)
+		return -1;
+	memcpy(&d6, p + 24, 16);
+	if ((off = pool6_offset(&gw->pool, &cfg->server6_net, &d6)) >= 0)
+		return off;
+	/* Anything else in the tunnel's /prefix is the gateway's side. */
+	if (memcmp(&d6, &cfg->server6_net, 8) == 0)
+		return POOL_GW;
+	return -1;
+}
+
+/*
+ * A decrypted tunnel packet from s: only from its own address (IPv4, or
+ * IPv6 with server-ipv6), and only to another client's address if
+ * client-to-client is on.
  */
 static void
 inner_input(struct session *s, const uint8_t *p, size_t len)
 {
 	struct worker *w = s->w;
 	struct gw *gw = w->gw;
-	struct in_addr src, dst;
+	int v = len > 0 ? p[0] >> 4 : 0;
 	int64_t off;
 
-	if (len < 20 || (p[0] >> 4) != 4) {
-		/* IPv6 and anything else: no IPv6 pool configured. */
-		w->ctr.no_route++;
+	if (v == 4 && len >= 20) {
+		if (memcmp(p + 12, &s->vip, 4) != 0) {
+			w->ctr.spoofed_src++;
+			return;
+		}
+	} else if (v == 6 && len >= 40 && s->has_vip6) {
+		if (memcmp(p + 8, &s->vip6, 16) != 0) {
+			/* Link-local router solicitations and the like from a
+			 * client's tun are not spoofing, just not routed. */
+			if (p[8] == 0xfe && (p[9] & 0xc0) == 0x80)
+				w->ctr.no_route++;
+			else
+				w->ctr.spoofed_src++;
+			return;
+		}
+	} else {
+		w->ctr.no_route++;	/* IPv6 without server-ipv6, junk */
 		return;
 	}
-	memcpy(&src, p + 12, 4);
-	if (src.s_addr != s->vip.s_addr) {
-		w->ctr.spoofed_src++;
-		return;
-	}
-	/* The tunnel subnet other than the gateway: other clients (and the
-	 * network/broadcast addresses), reached only with client-to-client.
-	 * The kernel would otherwise route them straight back to the tun. */
-	memcpy(&dst, p + 16, 4);
-	if (!gw->cfg->client_to_client &&
-	    (off = pool_offset(&gw->pool, dst)) >= 0 && off != 1) {
+	/* The tunnel's addresses other than the gateway's are the other
+	 * clients, reached only with client-to-client; the kernel would
+	 * otherwise route them straight back into the tun. */
+	off = tunnel_dst(gw, p, v);
+	if (!gw->cfg->client_to_client && off != -1 && off != POOL_GW) {
 		w->ctr.c2c_dropped++;
 		return;
 	}
@@ -187,27 +227,30 @@ void
 data_tun_input(struct worker *w, const uint8_t *pkt, size_t len)
 {
 	struct session *s;
-	struct in_addr dst;
+	int v = len > 0 ? pkt[0] >> 4 : 0;
+	int64_t off;
+	int owner;
 
-	if (len < 20 || (pkt[0] >> 4) != 4) {
+	if ((v != 4 || len < 20) && (v != 6 || len < 40)) {
 		w->ctr.no_route++;
 		return;
 	}
-	memcpy(&dst, pkt + 16, 4);
-	if ((s = session_by_vip(w, dst)) == NULL) {
+	if ((off = tunnel_dst(w->gw, pkt, v)) < 0) {
+		w->ctr.no_route++;
+		return;
+	}
+	if ((s = session_by_vip_off(w, off)) == NULL) {
 		/* Another worker's client (the kernel picks the tun queue
 		 * by flow): hand the packet to its owner. */
-		int64_t off = pool_offset(&w->gw->pool, dst);
-		int owner = off < 0 ? 0 : __atomic_load_n(&w->gw->vip_owner[off],
+		owner = __atomic_load_n(&w->gw->vip_owner[off],
 		    __ATOMIC_ACQUIRE);
-
 		if (owner > 0 && owner - 1 != w->idx && !w->in_handoff)
 			handoff_push(w, owner - 1, HO_TUN, NULL, pkt, len);
 		else
 			w->ctr.no_route++;
 		return;
 	}
-	if (!s->pushed) {
+	if (!s->pushed || (v == 6 && !s->has_vip6)) {
 		w->ctr.no_route++;
 		return;
 	}

@@ -412,13 +412,27 @@ run(const char *path)
 		log_warnx("%s", err);
 		goto out;
 	}
+	/* Without server-ipv6 the tun carries IPv4 only: no link-local
+	 * address, no router solicitations. */
 	if ((d.nc = netcfg_open(err, sizeof(err))) == NULL ||
-	    netcfg_ipv6_off(gw->tun_name, err, sizeof(err)) == -1 ||
+	    (!cfg->has_server6 &&
+	    netcfg_ipv6_off(gw->tun_name, err, sizeof(err)) == -1) ||
 	    netcfg_tun_up(d.nc, gw->tun_name, gw->gw_addr, cfg->server_prefix,
 	    cfg->tun_mtu, err, sizeof(err)) == -1 ||
 	    netcfg_forwarding_on(d.nc, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
+	}
+	if (cfg->has_server6) {
+		struct in6_addr gw6;
+
+		pool6_gateway(&cfg->server6_net, &gw6);
+		if (netcfg_tun_addr6(d.nc, gw->tun_name, &gw6,
+		    cfg->server6_prefix, err, sizeof(err)) == -1 ||
+		    netcfg_forwarding6_on(d.nc, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			goto out;
+		}
 	}
 	if (!netcfg_link_exists(d.nc, cfg->exit_if))
 		log_warnx("exit-interface %s does not exist (yet); the NAT "
@@ -429,6 +443,11 @@ run(const char *path)
 		goto out;
 	}
 	d.nat_up = true;
+	if (cfg->has_server6 && nat_setup6(cfg->exit_if, &cfg->server6_net,
+	    cfg->server6_prefix, err, sizeof(err)) == -1) {
+		log_warnx("exit NAT66: %s", err);
+		goto out;
+	}
 	for (w = 0; w < gw->nworkers; w++)
 		if (worker_init(&gw->workers[w], gw, w, err, sizeof(err)) == -1) {
 			log_warnx("%s", err);

@@ -141,10 +141,42 @@ nat_setup(const char *exit_if, struct in_addr net, int prefix, char *err,
 }
 
 int
+nat_setup6(const char *exit_if, const struct in6_addr *net, int prefix,
+    char *err, size_t errlen)
+{
+	char nstr[INET6_ADDRSTRLEN], *cmd = NULL;
+	int ret;
+
+	if (!nat_ifname_ok(exit_if) || prefix < 1 || prefix > 128) {
+		snprintf(err, errlen, "invalid exit interface or prefix");
+		return -1;
+	}
+	inet_ntop(AF_INET6, net, nstr, sizeof(nstr));
+	if (asprintf(&cmd,
+	    "add table ip6 " NAT_TABLE "\n"
+	    "delete table ip6 " NAT_TABLE "\n"
+	    "add table ip6 " NAT_TABLE "\n"
+	    "add chain ip6 " NAT_TABLE " postrouting "
+	    "{ type nat hook postrouting priority srcnat; policy accept; }\n"
+	    "add rule ip6 " NAT_TABLE " postrouting "
+	    "ip6 saddr %s/%d oifname \"%s\" masquerade\n",
+	    nstr, prefix, exit_if) == -1) {
+		snprintf(err, errlen, "nft setup: out of memory");
+		return -1;
+	}
+	ret = nat_run("setup6", cmd, err, errlen);
+	free(cmd);
+	return ret;
+}
+
+int
 nat_teardown(char *err, size_t errlen)
 {
-	/* Absent table is not an error: teardown runs on failure paths too. */
+	/* Absent tables are not an error: teardown runs on failure paths
+	 * too, and the ip6 one exists only with server-ipv6. */
 	return nat_run("teardown",
 	    "add table " NAT_FAMILY " " NAT_TABLE "\n"
-	    "delete table " NAT_FAMILY " " NAT_TABLE "\n", err, errlen);
+	    "delete table " NAT_FAMILY " " NAT_TABLE "\n"
+	    "add table ip6 " NAT_TABLE "\n"
+	    "delete table ip6 " NAT_TABLE "\n", err, errlen);
 }

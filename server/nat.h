@@ -18,7 +18,10 @@
  */
 int	nat_setup(const char *exit_if, struct in_addr net, int prefix,
 	    char *err, size_t errlen);
-/* Deletes the table; 0 or -1. */
+/* NAT66: the same for IPv6, in table "ip6 mycrypnetd". */
+int	nat_setup6(const char *exit_if, const struct in6_addr *net, int prefix,
+	    char *err, size_t errlen);
+/* Deletes the tables; 0 or -1. */
 int	nat_teardown(char *err, size_t errlen);
 
 #endif /* MCN_NAT_H */

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <linux/if.h>
+#include <linux/if_addr.h>
 
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -26,6 +27,7 @@
 
 #include "netcfg.h"
 
+#define NETCFG_IP6_FORWARD	"/proc/sys/net/ipv6/conf/all/forwarding"
 #define NETCFG_IP_FORWARD	"/proc/sys/net/ipv4/ip_forward"
 /* RFC 791 minimum; the kernel refuses less on an IPv4 interface. */
 #define NETCFG_MTU_MIN		68
@@ -34,6 +36,7 @@
 struct netcfg {
 	struct nl_sock	*sk;
 	int		 fwd_changed;
+	int		 fwd6_changed;	/* the same for IPv6 */
 };
 
 struct netcfg *
@@ -179,6 +182,55 @@ netcfg_tun_up(struct netcfg *nc, const char *ifname, struct in_addr addr,
 	return ret;
 }
 
+int
+netcfg_tun_addr6(struct netcfg *nc, const char *ifname,
+    const struct in6_addr *addr, int prefix, char *err, size_t errlen)
+{
+	struct rtnl_link	*link = NULL;
+	struct rtnl_addr	*ra = NULL;
+	struct nl_addr		*local = NULL;
+	char			 astr[INET6_ADDRSTRLEN];
+	int			 rc, ret = -1;
+
+	inet_ntop(AF_INET6, addr, astr, sizeof(astr));
+	if ((rc = rtnl_link_get_kernel(nc->sk, 0, ifname, &link)) < 0) {
+		snprintf(err, errlen, "interface %s: %s", ifname,
+		    nl_geterror(rc));
+		goto done;
+	}
+	if ((ra = rtnl_addr_alloc()) == NULL ||
+	    (local = nl_addr_build(AF_INET6, addr, sizeof(*addr))) == NULL) {
+		snprintf(err, errlen, "add address on %s: out of memory",
+		    ifname);
+		goto done;
+	}
+	nl_addr_set_prefixlen(local, prefix);
+	rtnl_addr_set_ifindex(ra, rtnl_link_get_ifindex(link));
+	rtnl_addr_set_family(ra, AF_INET6);
+	if ((rc = rtnl_addr_set_local(ra, local)) < 0) {
+		snprintf(err, errlen, "add address %s/%d on %s: %s", astr,
+		    prefix, ifname, nl_geterror(rc));
+		goto done;
+	}
+	rtnl_addr_set_prefixlen(ra, prefix);
+	/* No duplicate address detection: nobody else is on a tun. */
+	rtnl_addr_set_flags(ra, IFA_F_NODAD);
+	if ((rc = rtnl_addr_add(nc->sk, ra, NLM_F_REPLACE)) < 0) {
+		snprintf(err, errlen, "add address %s/%d on %s: %s", astr,
+		    prefix, ifname, nl_geterror(rc));
+		goto done;
+	}
+	ret = 0;
+ done:
+	if (local != NULL)
+		nl_addr_put(local);
+	if (ra != NULL)
+		rtnl_addr_put(ra);
+	if (link != NULL)
+		rtnl_link_put(link);
+	return ret;
+}
+
 bool
 netcfg_link_exists(struct netcfg *nc, const char *ifname)
 {
@@ -194,21 +246,21 @@ netcfg_link_exists(struct netcfg *nc, const char *ifname)
 
 /* Reads the single '0'/'1' of ip_forward into *val. */
 static int
-netcfg_fwd_read(char *val, char *err, size_t errlen)
+netcfg_fwd_read(const char *path, char *val, char *err, size_t errlen)
 {
 	char	 buf[8];
 	ssize_t	 n;
 	int	 fd;
 
-	if ((fd = open(NETCFG_IP_FORWARD, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot open %s: %s", NETCFG_IP_FORWARD,
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 1 || (buf[0] != '0' && buf[0] != '1')) {
-		snprintf(err, errlen, "cannot read %s: %s", NETCFG_IP_FORWARD,
+		snprintf(err, errlen, "cannot read %s: %s", path,
 		    n < 0 ? strerror(errno) : "unexpected content");
 		return -1;
 	}
@@ -217,23 +269,23 @@ netcfg_fwd_read(char *val, char *err, size_t errlen)
 }
 
 static int
-netcfg_fwd_write(char val, char *err, size_t errlen)
+netcfg_fwd_write(const char *path, char val, char *err, size_t errlen)
 {
 	char	 buf[2] = { val, '\n' };
 	int	 fd, ret = 0;
 
-	if ((fd = open(NETCFG_IP_FORWARD, O_WRONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "cannot open %s for writing: %s",
-		    NETCFG_IP_FORWARD, strerror(errno));
+		    path, strerror(errno));
 		return -1;
 	}
 	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-		snprintf(err, errlen, "cannot write %s: %s", NETCFG_IP_FORWARD,
+		snprintf(err, errlen, "cannot write %s: %s", path,
 		    strerror(errno));
 		ret = -1;
 	}
 	if (close(fd) == -1 && ret == 0) {
-		snprintf(err, errlen, "cannot write %s: %s", NETCFG_IP_FORWARD,
+		snprintf(err, errlen, "cannot write %s: %s", path,
 		    strerror(errno));
 		ret = -1;
 	}
@@ -245,25 +297,45 @@ netcfg_forwarding_on(struct netcfg *nc, char *err, size_t errlen)
 {
 	char	 cur;
 
-	if (netcfg_fwd_read(&cur, err, errlen) == -1)
+	if (netcfg_fwd_read(NETCFG_IP_FORWARD, &cur, err, errlen) == -1)
 		return -1;
 	if (cur == '1')
 		return 0;	/* already on: not ours to restore */
-	if (netcfg_fwd_write('1', err, errlen) == -1)
+	if (netcfg_fwd_write(NETCFG_IP_FORWARD, '1', err, errlen) == -1)
 		return -1;
 	nc->fwd_changed = 1;
+	return 0;
+}
+
+int
+netcfg_forwarding6_on(struct netcfg *nc, char *err, size_t errlen)
+{
+	char cur;
+
+	if (netcfg_fwd_read(NETCFG_IP6_FORWARD, &cur, err, errlen) == -1)
+		return -1;
+	if (cur == '1')
+		return 0;
+	if (netcfg_fwd_write(NETCFG_IP6_FORWARD, '1', err, errlen) == -1)
+		return -1;
+	nc->fwd6_changed = 1;
 	return 0;
 }
 
 void
 netcfg_forwarding_restore(struct netcfg *nc)
 {
+	char err6[128];
+
+	if (nc != NULL && nc->fwd6_changed &&
+	    netcfg_fwd_write(NETCFG_IP6_FORWARD, '0', err6, sizeof(err6)) == 0)
+		nc->fwd6_changed = 0;
 	char	 err[128];
 
 	if (nc == NULL || !nc->fwd_changed)
 		return;
 	/* Best effort at exit; nothing useful to do on failure. */
-	if (netcfg_fwd_write('0', err, sizeof(err)) == 0)
+	if (netcfg_fwd_write(NETCFG_IP_FORWARD, '0', err, sizeof(err)) == 0)
 		nc->fwd_changed = 0;
 }
 

@@ -25,6 +25,10 @@ int	netcfg_tun_up(struct netcfg *, const char *ifname, struct in_addr addr,
  */
 int	netcfg_ipv6_off(const char *ifname, char *err, size_t errlen);
 
+/* Adds an IPv6 address (no DAD) to an interface that is up.  0 or -1. */
+int	netcfg_tun_addr6(struct netcfg *, const char *ifname,
+	    const struct in6_addr *addr, int prefix, char *err, size_t errlen);
+
 /* True if the interface exists. */
 bool	netcfg_link_exists(struct netcfg *, const char *ifname);
 
@@ -34,6 +38,8 @@ bool	netcfg_link_exists(struct netcfg *, const char *ifname);
  * only in that case.
  */
 int	netcfg_forwarding_on(struct netcfg *, char *err, size_t errlen);
+/* The same for IPv6 (net.ipv6.conf.all.forwarding); restored alike. */
+int	netcfg_forwarding6_on(struct netcfg *, char *err, size_t errlen);
 void	netcfg_forwarding_restore(struct netcfg *);
 
 #endif /* MCN_NETCFG_H */

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pool.h"
 
@@ -81,6 +82,54 @@ pool_offset(const struct pool *p, struct in_addr a)
 	if (h - p->net >= p->size)
 		return -1;
 	return h - p->net;
+}
+
+static uint64_t
+low64(const struct in6_addr *a)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 8; i < 16; i++)
+		v = v << 8 | a->s6_addr[i];
+	return v;
+}
+
+static void
+set_low64(struct in6_addr *a, uint64_t v)
+{
+	int i;
+
+	for (i = 15; i >= 8; i--, v >>= 8)
+		a->s6_addr[i] = (uint8_t)v;
+}
+
+void
+pool6_addr(const struct in6_addr *net6, uint32_t off, struct in6_addr *out)
+{
+	*out = *net6;
+	set_low64(out, low64(net6) + POOL6_BASE + off);
+}
+
+int64_t
+pool6_offset(const struct pool *p, const struct in6_addr *net6,
+    const struct in6_addr *a)
+{
+	uint64_t d;
+
+	if (memcmp(a->s6_addr, net6->s6_addr, 8) != 0)
+		return -1;
+	d = low64(a) - low64(net6);
+	if (d < POOL6_BASE || d - POOL6_BASE >= p->size)
+		return -1;
+	return (int64_t)(d - POOL6_BASE);
+}
+
+void
+pool6_gateway(const struct in6_addr *net6, struct in6_addr *out)
+{
+	*out = *net6;
+	set_low64(out, low64(net6) + 1);
 }
 
 struct in_addr

@@ -171,6 +171,10 @@ session_assign(struct session *s)
 	s->has_vip = true;
 	off = pool_offset(&gw->pool, s->vip);
 	st->by_vip[off] = s;
+	if (gw->cfg->has_server6) {
+		pool6_addr(&gw->cfg->server6_net, (uint32_t)off, &s->vip6);
+		s->has_vip6 = true;
+	}
 
 	for (i = 0; i < st->peer_id_cap; i++)
 		if (st->by_peer_id[i] == NULL)
@@ -281,6 +285,14 @@ session_by_peer_id(struct worker *w, uint32_t peer_id)
 	if (peer_id % n != (uint32_t)w->idx || i >= w->st.peer_id_cap)
 		return NULL;
 	return w->st.by_peer_id[i];
+}
+
+struct session *
+session_by_vip_off(struct worker *w, int64_t off)
+{
+	if (w->st.by_vip == NULL || off < 0 || off >= w->gw->pool.size)
+		return NULL;
+	return w->st.by_vip[off];
 }
 
 struct session *

@@ -94,6 +94,8 @@ struct session {
 	enum dc_cipher		 cipher;
 	bool			 has_vip;
 	struct in_addr		 vip;
+	bool			 has_vip6;	/* with server-ipv6 */
+	struct in6_addr		 vip6;
 	bool			 pushed;
 	uint64_t		 last_push_ms;
 	bool			 want_rekey;	/* reneg-bytes/-pkts, pid wrap */
@@ -134,6 +136,8 @@ void		 session_close(struct session *, const char *reason);
 struct session	*session_by_addr(struct worker *, const struct peer_addr *);
 struct session	*session_by_peer_id(struct worker *, uint32_t peer_id);
 struct session	*session_by_vip(struct worker *, struct in_addr);
+/* By tunnel address offset in the pool (IPv4 and IPv6 share it). */
+struct session	*session_by_vip_off(struct worker *, int64_t off);
 
 /* Assigns peer-id and virtual address; -1 if the pool is exhausted. */
 int		 session_assign(struct session *);

@@ -587,10 +587,12 @@ int
 udp_socket(const struct cfg *cfg, bool reuseport, char *err, size_t errlen)
 {
 	struct sockaddr_in sin;
-	int fd, sz = 4 << 20, one = 1;
+	struct sockaddr_in6 sin6;
+	bool v6 = cfg->proto == CFG_PROTO_UDP6;
+	int fd, sz = 4 << 20, one = 1, zero = 0;
 
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
+	if ((fd = socket(v6 ? AF_INET6 : AF_INET,
+	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
@@ -609,7 +611,25 @@ udp_socket(const struct cfg *cfg, bool reuseport, char *err, size_t errlen)
 	sin.sin_family = AF_INET;
 	sin.sin_addr = cfg->local;
 	sin.sin_port = htons(cfg->port);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(cfg->port);
+	if (cfg->has_local6)
+		sin6.sin6_addr = cfg->local6;
+	else if (cfg->local.s_addr != htonl(INADDR_ANY)) {
+		/* An IPv4 "local" on a udp6 socket: its mapped form. */
+		sin6.sin6_addr.s6_addr[10] = sin6.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&sin6.sin6_addr.s6_addr[12], &cfg->local, 4);
+	}
+	/* udp6 serves IPv4 clients too (as mapped addresses). */
+	if (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+	    sizeof(zero)) == -1) {
+		snprintf(err, errlen, "IPV6_V6ONLY: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (v6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1 :
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		snprintf(err, errlen, "bind to port %u: %s", cfg->port,
 		    strerror(errno));
 		close(fd);

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -195,13 +196,15 @@ static void
 kick_one(struct session *s, void *arg)
 {
 	struct kick *k = arg;
-	char abuf[ADDR_STRLEN], vbuf[INET_ADDRSTRLEN];
+	char abuf[ADDR_STRLEN], vbuf[INET6_ADDRSTRLEN];
 
 	if (!s->authenticated || s->close_at_ms)
 		return;
 	if (strcmp(s->cn, k->target) != 0 &&
 	    strcmp(addr_str(&s->addr, abuf), k->target) != 0 &&
-	    !(s->has_vip && strcmp(inaddr_str(s->vip, vbuf), k->target) == 0))
+	    !(s->has_vip && strcmp(inaddr_str(s->vip, vbuf), k->target) == 0) &&
+	    !(s->has_vip6 && strcmp(inet_ntop(AF_INET6, &s->vip6, vbuf,
+	    sizeof(vbuf)), k->target) == 0))
 		return;
 	ctl_kick(s, k->halt ? "HALT,kicked by the administrator" :
 	    "RESTART,kicked by the administrator", "kicked by the administrator");

@@ -20,6 +20,19 @@
 # The inet host can answer only what reaches it NATed to 10.99.2.1, so a
 # reply proves the tunnel, the forwarding and the masquerade together.
 #
+# Options (set before rig_up):
+#   RIG_IPV6=1     IPv6 too: fd00:99:1::2/64 client -- fd00:99:1::1/64 gw,
+#                  gw fd00:99:2::1/64 -- fd00:99:2::2/64 inet; the client
+#                  routes ::/0 via the gw, the inet host only its own /64
+#                  (no way back to the tunnel's fd00:99:8::/64).  For
+#                  openvpn the rig adds forwarding and a NAT66 masquerade
+#                  of fd00:99:8::/64 out of exit0.
+# And after it:
+#   rig_up_client2 a second client namespace (NS_CLIENT2, "client2" for
+#                  run_in), veth0 10.99.3.2/24 [fd00:99:3::2/64] to gw cli1
+#                  10.99.3.1/24 [fd00:99:3::1/64], default via gw: two
+#                  clients that must not share tun devices or addresses.
+#
 # Which server runs in gw is chosen by MCN_SERVER:
 #   mycrypnetd (default)  $MCN_TOP_BUILDDIR/server/mycrypnetd --config FILE;
 #                         it enables forwarding and sets up the NAT itself
@@ -31,10 +44,11 @@
 # Every process the rig starts is recorded by pid and stopped by pid; the
 # namespaces carry this shell's pid in their names so parallel runs do not
 # collide, and an EXIT trap removes them on every path out.  Logs and the
-# PKI live in $RIG_WORK, kept on failure and removed on success (set
+# PKI live in $RIG_WORK, kept on failure and removed on success or skip (set
 # MCN_E2E_KEEP=1 to keep it always).
 #
-# Addresses: only 10.99.0.0/16 inside namespaces the rig creates.
+# Addresses: only 10.99.0.0/16 and fd00::/8 inside namespaces the rig
+# creates.
 
 RIG_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MCN_TOP_SRCDIR=${MCN_TOP_SRCDIR:-$(cd "$RIG_LIB_DIR/../.." && pwd)}
@@ -48,6 +62,18 @@ readonly RIG_EXIT_ADDR=10.99.2.1
 readonly RIG_INET_ADDR=10.99.2.2
 readonly RIG_TUN_NET=10.99.8.0/24
 readonly RIG_PORT=1194
+readonly RIG_CLIENT2_ADDR=10.99.3.2
+readonly RIG_GW2_ADDR=10.99.3.1
+readonly RIG_CLIENT_ADDR6=fd00:99:1::2
+readonly RIG_GW_ADDR6=fd00:99:1::1
+readonly RIG_EXIT_ADDR6=fd00:99:2::1
+readonly RIG_INET_ADDR6=fd00:99:2::2
+readonly RIG_TUN_NET6=fd00:99:8::/64
+readonly RIG_CLIENT2_ADDR6=fd00:99:3::2
+readonly RIG_GW2_ADDR6=fd00:99:3::1
+RIG_IPV6=${RIG_IPV6:-0}
+# The numbered UDP stream tool (tests/e2e/udpseq.c, built by make check).
+RIG_UDPSEQ=${RIG_UDPSEQ:-$MCN_TOP_BUILDDIR/tests/e2e/udpseq}
 # The gateway's interface towards "the Internet" (the demo names it eth0,
 # as the example config expects).
 RIG_EXIT_IF=${RIG_EXIT_IF:-exit0}
@@ -59,11 +85,13 @@ RIG_NS=()		# namespaces of the current rig
 RIG_PIDS=()		# every background process, in start order
 RIG_LOGS=()		# their logs, for the failure dump
 RIG_DUMPED=0		# the failure dump was printed already
-NS_CLIENT='' NS_GW='' NS_INET=''
+NS_CLIENT='' NS_GW='' NS_INET='' NS_CLIENT2=''
+RIG_SKIPPED=()		# parts skipped: the daemon lacks a directive (rig_supported)
 BG_PID=''			# set by start_bg
 SERVER_PID='' SERVER_LOG=''
 SERVER_WRAP=()		# prefix for the server command, e.g. (taskset -c 1)
 SERVER_CONF_SET=()	# "directive args" lines a test sets in server.conf
+RIG_SERVER_TAG=''	# if set, the server's conf and log are server-$MCN_SERVER-TAG.*
 CLIENT_WRAP=()		# the same for openvpn clients
 
 # --- reporting ----------------------------------------------------------
@@ -137,6 +165,7 @@ ns_of()
 {
 	case $1 in
 	client)	echo "$NS_CLIENT" ;;
+	client2) echo "$NS_CLIENT2" ;;
 	gw)	echo "$NS_GW" ;;
 	inet)	echo "$NS_INET" ;;
 	*)	echo "$1" ;;
@@ -260,6 +289,7 @@ rig_up()
 	NS_CLIENT=mcn-client-$$-$RIG_SEQ
 	NS_GW=mcn-gw-$$-$RIG_SEQ
 	NS_INET=mcn-inet-$$-$RIG_SEQ
+	NS_CLIENT2=''
 	mkdir -p "$RIG_WORK"
 	set -E
 	trap 'rig_err "$BASH_COMMAND" "${BASH_SOURCE[0]##*/}:$LINENO"' ERR
@@ -301,6 +331,53 @@ rig_up()
 	    fail "rig: client cannot reach the gateway on the veth"
 	run_in gw ping -c 1 -W 2 "$RIG_INET_ADDR" >/dev/null ||
 	    fail "rig: gateway cannot reach the inet host"
+	[[ $RIG_IPV6 == 1 ]] && rig_up_ipv6
+	return 0
+}
+
+# rig_up_ipv6: the IPv6 addresses and routes of RIG_IPV6=1 (rig_up calls
+# it).  nodad: usable at once, no duplicate detection on a private link.
+rig_up_ipv6()
+{
+	ip -n "$NS_CLIENT" addr add "$RIG_CLIENT_ADDR6/64" dev veth0 nodad
+	ip -n "$NS_CLIENT" -6 route add default via "$RIG_GW_ADDR6"
+	ip -n "$NS_GW" addr add "$RIG_GW_ADDR6/64" dev cli0 nodad
+	ip -n "$NS_GW" addr add "$RIG_EXIT_ADDR6/64" dev "$RIG_EXIT_IF" nodad
+	ip -n "$NS_INET" addr add "$RIG_INET_ADDR6/64" dev veth0 nodad
+	run_in gw sysctl -qw net.ipv6.conf.all.forwarding=0
+	if run_in inet ip -6 route get "${RIG_TUN_NET6%%/*}1000" \
+	    >/dev/null 2>&1 ||
+	    run_in inet ip -6 route get "$RIG_CLIENT_ADDR6" >/dev/null 2>&1
+	then
+		fail "rig: the inet host has an IPv6 route back to the client side"
+	fi
+	run_in client ping -6 -c 1 -W 2 "$RIG_GW_ADDR6" >/dev/null ||
+	    fail "rig: client cannot reach the gateway over IPv6"
+	run_in gw ping -6 -c 1 -W 2 "$RIG_INET_ADDR6" >/dev/null ||
+	    fail "rig: gateway cannot reach the inet host over IPv6"
+}
+
+# rig_up_client2: the second client namespace (see the top), after rig_up.
+rig_up_client2()
+{
+	NS_CLIENT2=mcn-client2-$$-$RIG_SEQ
+	ip netns add "$NS_CLIENT2"
+	RIG_NS+=("$NS_CLIENT2")
+	ip -n "$NS_CLIENT2" link set lo up
+	ip -n "$NS_CLIENT2" link add veth0 type veth peer name cli1 netns "$NS_GW"
+	ip -n "$NS_CLIENT2" addr add "$RIG_CLIENT2_ADDR/24" dev veth0
+	ip -n "$NS_CLIENT2" link set veth0 up
+	ip -n "$NS_CLIENT2" route add default via "$RIG_GW2_ADDR"
+	ip -n "$NS_GW" addr add "$RIG_GW2_ADDR/24" dev cli1
+	ip -n "$NS_GW" link set cli1 up
+	if [[ $RIG_IPV6 == 1 ]]; then
+		ip -n "$NS_CLIENT2" addr add "$RIG_CLIENT2_ADDR6/64" dev veth0 nodad
+		ip -n "$NS_CLIENT2" -6 route add default via "$RIG_GW2_ADDR6"
+		ip -n "$NS_GW" addr add "$RIG_GW2_ADDR6/64" dev cli1 nodad
+	fi
+	# The server listens on the gw's other address: local delivery.
+	run_in client2 ping -c 1 -W 2 "$RIG_GW_ADDR" >/dev/null ||
+	    fail "rig: client2 cannot reach the gateway's $RIG_GW_ADDR"
 }
 
 # rig_down: stops every process, kills whatever is left inside our
@@ -340,7 +417,7 @@ rig_exit()
 		dump_logs
 	fi
 	rig_down
-	if [[ $rc -eq 0 && ${MCN_E2E_KEEP:-0} != 1 ]]; then
+	if [[ ($rc -eq 0 || $rc -eq 77) && ${MCN_E2E_KEEP:-0} != 1 ]]; then
 		rm -rf "$RIG_WORK"
 		rmdir "$(dirname "$RIG_WORK")" 2>/dev/null
 	elif [[ -d $RIG_WORK ]]; then
@@ -404,6 +481,20 @@ conf_del()
 	sed -i -E "/^[[:space:]]*$2([[:space:]]|\$)/d" "$1"
 }
 
+# conf_apply FILE LINE: "directive args" sets it (conf_set); "-directive"
+# removes it (conf_del).
+conf_apply()
+{
+	local file=$1 line=$2
+
+	if [[ $line == -* ]]; then
+		conf_del "$file" "${line#-}"
+	else
+		# shellcheck disable=SC2086 # split "directive args"
+		conf_set "$file" $line
+	fi
+}
+
 # conf_set FILE DIRECTIVE [ARGS]: replaces the directive, or appends it.
 conf_set()
 {
@@ -415,16 +506,22 @@ conf_set()
 }
 
 # rig_server_conf: writes the configuration for $MCN_SERVER into
-# $RIG_WORK, with the test's SERVER_CONF_SET lines, and prints its path.
+# $RIG_WORK, with the test's SERVER_CONF_SET lines ("directive args" to
+# set, "-directive" to remove), and prints its path.
 rig_server_conf()
 {
-	local conf=$RIG_WORK/server-$MCN_SERVER.conf line
+	local conf line
+
+	conf=$RIG_WORK/server-$MCN_SERVER${RIG_SERVER_TAG:+-$RIG_SERVER_TAG}.conf
 
 	cp "$RIG_LIB_DIR/server.conf" "$conf"
 	for line in "${SERVER_CONF_SET[@]}"; do
-		# shellcheck disable=SC2086 # split "directive args"
-		conf_set "$conf" $line
+		conf_apply "$conf" "$line"
 	done
+	if [[ $MCN_SERVER == mycrypnetd ]]; then
+		# Each test its own control socket: tests run in parallel.
+		conf_set "$conf" control-socket "$RIG_WORK/control.sock"
+	fi
 	if [[ $MCN_SERVER == openvpn ]]; then
 		conf_del "$conf" exit-interface
 		# openvpn accepts a serverAuth-only client certificate
@@ -440,7 +537,8 @@ rig_server_conf()
 # rig_client_conf NAME CERT [DIRECTIVE ARGS]...: $RIG_WORK/NAME.conf from
 # client.conf with CERT.crt/CERT.key; each further argument is one
 # "directive args" line to set, e.g. "tls-auth wrong-ta.key 1" or
-# "lport 21001" (which also drops nobind).  Prints the path.
+# "lport 21001" (which also drops nobind), or "-directive" to remove one
+# (e.g. "-tls-auth").  Prints the path.
 rig_client_conf()
 {
 	local conf=$RIG_WORK/$1.conf cert=$2 line
@@ -451,8 +549,7 @@ rig_client_conf()
 	conf_set "$conf" key "$cert.key"
 	for line in "$@"; do
 		[[ $line == lport\ * ]] && conf_del "$conf" nobind
-		# shellcheck disable=SC2086 # split "directive args"
-		conf_set "$conf" $line
+		conf_apply "$conf" "$line"
 	done
 	echo "$conf"
 }
@@ -466,17 +563,24 @@ rig_server_start()
 	local conf
 
 	conf=$(rig_server_conf)
-	SERVER_LOG=$RIG_WORK/server-$MCN_SERVER.log
+	SERVER_LOG=$RIG_WORK/server-$MCN_SERVER${RIG_SERVER_TAG:+-$RIG_SERVER_TAG}.log
 	if [[ $MCN_SERVER == openvpn ]]; then
 		run_in gw sysctl -qw net.ipv4.ip_forward=1
+		# Declared, flushed and filled: the same after a restart.
 		run_in gw nft -f - <<-EOF
 		table ip mcn_rig_nat {
 			chain postrouting {
 				type nat hook postrouting priority srcnat;
+			}
+		}
+		flush table ip mcn_rig_nat
+		table ip mcn_rig_nat {
+			chain postrouting {
 				ip saddr $RIG_TUN_NET oifname "$RIG_EXIT_IF" masquerade
 			}
 		}
 		EOF
+		[[ $RIG_IPV6 == 1 ]] && rig_openvpn_nat66
 		start_bg gw "$SERVER_LOG" "${SERVER_WRAP[@]}" openvpn --config "$conf"
 		SERVER_PID=$BG_PID
 		wait_for_log "$SERVER_LOG" "Initialization Sequence Completed" \
@@ -491,8 +595,50 @@ rig_server_start()
 	say "$MCN_SERVER serving (pid $SERVER_PID)"
 }
 
+# rig_openvpn_nat66: for OpenVPN with RIG_IPV6=1, what mycrypnetd does
+# itself: IPv6 forwarding and the tunnel's /64 masqueraded out of exit0.
+rig_openvpn_nat66()
+{
+	run_in gw sysctl -qw net.ipv6.conf.all.forwarding=1
+	run_in gw nft -f - <<-EOF
+	table ip6 mcn_rig_nat6 {
+		chain postrouting {
+			type nat hook postrouting priority srcnat;
+		}
+	}
+	flush table ip6 mcn_rig_nat6
+	table ip6 mcn_rig_nat6 {
+		chain postrouting {
+			ip6 saddr $RIG_TUN_NET6 oifname "$RIG_EXIT_IF" masquerade
+		}
+	}
+	EOF
+}
+
+# rig_server_stop: stops the server (SIGTERM, by pid) so a test can start
+# it again with another configuration.
+rig_server_stop()
+{
+	[[ -n $SERVER_PID ]] && rig_stop "$SERVER_PID"
+	SERVER_PID=''
+}
+
+# rig_stop PID: stop_pid, and forget it (a pid is never signalled after
+# its process is gone, when it may belong to someone else).
+rig_stop()
+{
+	local i
+
+	stop_pid "$1"
+	for i in "${!RIG_PIDS[@]}"; do
+		[[ ${RIG_PIDS[i]} == "$1" ]] && unset 'RIG_PIDS[i]'
+	done
+	RIG_PIDS=("${RIG_PIDS[@]}")
+}
+
 # rig_wait_daemon TIMEOUT: mycrypnetd logged its ready line or bound its
-# port, and is still running.
+# port (on any address: "proto udp6" without "local" binds [::]), and is
+# still running.
 rig_wait_daemon()
 {
 	local i
@@ -501,10 +647,54 @@ rig_wait_daemon()
 		pid_alive "$SERVER_PID" || return 1
 		grep -q "Initialization Sequence Completed" "$SERVER_LOG" &&
 		    return 0
-		wait_listen gw udp "$RIG_GW_ADDR:$RIG_PORT" 0 && return 0
+		run_in gw ss -H -uln "sport = :$RIG_PORT" 2>/dev/null |
+		    grep -q . && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# rig_supported WHAT: 0 if $MCN_SERVER takes the configuration that
+# rig_server_conf makes now (always, for openvpn).  If mycrypnetd refuses
+# it as a directive or value it does not have (yet) -- "not supported",
+# "unknown directive", "not implemented" -- WHAT and the daemon's words go
+# to RIG_SKIPPED and it returns 1: the caller skips that part, and
+# rig_pass then exits 77 naming it.  Any other refusal fails the test.
+rig_supported()
+{
+	local conf out why
+
+	[[ $MCN_SERVER == openvpn ]] && return 0
+	conf=$(rig_server_conf)
+	if out=$(cd "$RIG_WORK" && "$MCN_DAEMON" --check-config "$conf" 2>&1)
+	then
+		return 0
+	fi
+	why=$(grep -Eim 1 "not supported|unknown directive|not implemented|unsupported" <<<"$out") ||
+	    fail "$1: mycrypnetd --check-config refused the configuration: $out" \
+	    "$conf"
+	why=${why#"$conf":}
+	RIG_SKIPPED+=("$1 (${why#*: })")
+	say "SKIP part: $1: mycrypnetd lacks it: ${why#*: }"
+	return 1
+}
+
+# rig_pass: the end of a test: PASS (exit 0), or, when rig_supported
+# skipped parts, SKIP (exit 77) naming each; everything else that ran
+# passed.
+rig_pass()
+{
+	local s
+
+	if [[ ${#RIG_SKIPPED[@]} -eq 0 ]]; then
+		say "PASS (MCN_SERVER=$MCN_SERVER)"
+		exit 0
+	fi
+	say "all parts that ran passed (MCN_SERVER=$MCN_SERVER); skipped:"
+	for s in "${RIG_SKIPPED[@]}"; do
+		say "  $s"
+	done
+	skip "$MCN_SERVER lacks: ${RIG_SKIPPED[*]}"
 }
 
 # rig_client_start NAME CONF: starts an openvpn client (behind
@@ -512,6 +702,160 @@ rig_wait_daemon()
 # BG_PID.
 rig_client_start()
 {
-	start_bg client "$RIG_WORK/$1.log" "${CLIENT_WRAP[@]}" \
-	    openvpn --config "$2"
+	rig_client_start_in client "$@"
+}
+
+# rig_client_start_in NS NAME CONF: the same in namespace NS (client2).
+rig_client_start_in()
+{
+	start_bg "$1" "$RIG_WORK/$2.log" "${CLIENT_WRAP[@]}" \
+	    openvpn --config "$3"
+}
+
+# rig_client_up NS NAME CERT [DIRECTIVE ARGS]...: a client from
+# rig_client_conf, started in NS and waited for (20 s); pid in BG_PID.
+rig_client_up()
+{
+	local ns=$1 name=$2 log=$RIG_WORK/$2.log
+
+	shift 2
+	rig_client_start_in "$ns" "$name" "$(rig_client_conf "$name" "$@")"
+	wait_for_log "$log" "Initialization Sequence Completed" 20 "$BG_PID" ||
+	    fail "$name did not connect" "$log" "$SERVER_LOG"
+}
+
+# rig_client_refused NS NAME CERT [DIRECTIVE ARGS]...: a client that must
+# not get in: started with hand-window 3 and connect-retry-max 1 (so it
+# gives up by itself) and the given options, it must not complete within
+# 8 s; stopped after a refusal sign (AUTH_FAILED, a TLS error) or its
+# exit.  REFUSED_LOG is its log.
+rig_client_refused()
+{
+	local ns=$1 name=$2 pid
+
+	shift 2
+	REFUSED_LOG=$RIG_WORK/$name.log
+	rig_client_start_in "$ns" "$name" "$(rig_client_conf "$name" "$@" \
+	    "hand-window 3" "connect-retry-max 1")"
+	pid=$BG_PID
+	wait_for_log "$REFUSED_LOG" "Initialization Sequence Completed|Peer Connection Initiated|AUTH_FAILED|TLS Error|TLS_ERROR" \
+	    8 "$pid" || true
+	! grep -Eq "Initialization Sequence Completed|Peer Connection Initiated" \
+	    "$REFUSED_LOG" ||
+	    fail "$name was accepted" "$REFUSED_LOG" "$SERVER_LOG"
+	rig_stop "$pid"
+}
+
+# rig_capture NS IFACE NAME FILTER: tcpdump into $RIG_WORK/NAME.pcap; pid
+# in BG_PID once it listens.
+rig_capture()
+{
+	local log=$RIG_WORK/$3.tcpdump.log
+
+	start_bg "$1" "$log" tcpdump -i "$2" -n -U --immediate-mode -Z root \
+	    -w "$RIG_WORK/$3.pcap" "$4"
+	wait_for_log "$log" "listening on" 5 "$BG_PID" ||
+	    fail "tcpdump did not start in $1" "$log"
+}
+
+# rig_count NAME FILTER: packets in NAME.pcap matching FILTER.
+rig_count()
+{
+	tcpdump -r "$RIG_WORK/$1.pcap" -n "$2" 2>/dev/null | wc -l
+}
+
+# --- the numbered UDP stream (udpseq) ----------------------------------
+
+readonly RIG_STREAM_PORT=9000
+
+# kv KEY LINE: the value of KEY=value in a udpseq summary line.
+kv()
+{
+	local re="(^| )$1=([^ ]*)"
+
+	[[ $2 =~ $re ]] || return 1
+	echo "${BASH_REMATCH[2]}"
+}
+
+# rig_stream NAME SECONDS PPS [NS [ECHO-ADDR]]: udpseq streams PPS
+# numbered datagrams a second for SECONDS from NS (default client) to an
+# echo on ECHO-ADDR (default the inet host), which answers each one: both
+# directions cross the tunnel.  Summaries in STREAM_SEND / STREAM_ECHO
+# (and $RIG_WORK/NAME.send, NAME.echo.log); the test judges them, e.g.
+# with rig_stream_check.  rig_stream_start and rig_stream_wait do the
+# same in two steps, for a test that acts while the stream runs.
+STREAM_SEND='' STREAM_ECHO='' STREAM_EPID='' STREAM_SPID=''
+rig_stream()
+{
+	rig_stream_start "$@"
+	rig_stream_wait "$1"
+}
+
+rig_stream_start()
+{
+	local name=$1 secs=$2 pps=$3 ns=${4:-client} addr=${5:-$RIG_INET_ADDR}
+	local target elog=$RIG_WORK/$1.echo.log
+
+	[[ -x $RIG_UDPSEQ ]] || skip "udpseq not built: make tests/e2e/udpseq"
+	target=$addr:$RIG_STREAM_PORT
+	[[ $addr == *:* ]] && target="[$addr]:$RIG_STREAM_PORT"
+	start_bg inet "$elog" "$RIG_UDPSEQ" echo -l "$target" -i 2 \
+	    -T $((secs + 60))
+	STREAM_EPID=$BG_PID
+	wait_listen inet udp "$target" 5 || fail "udpseq echo did not bind" "$elog"
+	# stdout is the summary; start_bg sends both to one file.
+	start_bg "$ns" "$RIG_WORK/$name.send" "$RIG_UDPSEQ" send \
+	    -c "$target" -r "$pps" -t "$secs" -w 3 -p
+	STREAM_SPID=$BG_PID
+}
+
+# rig_stream_wait NAME: waits for the stream rig_stream_start began.
+rig_stream_wait()
+{
+	local name=$1 elog=$RIG_WORK/$1.echo.log
+
+	wait_exit "$STREAM_SPID" 600 || true
+	wait "$STREAM_SPID" || fail "udpseq send failed" "$RIG_WORK/$name.send"
+	rig_stop "$STREAM_SPID"
+	wait_exit "$STREAM_EPID" 10 || fail "udpseq echo did not finish" "$elog"
+	rig_stop "$STREAM_EPID"
+	STREAM_SEND=$(grep -m 1 '^role=send' "$RIG_WORK/$name.send") ||
+	    fail "no udpseq send summary" "$RIG_WORK/$name.send"
+	STREAM_ECHO=$(grep -m 1 '^role=echo' "$elog") ||
+	    fail "no udpseq echo summary" "$elog"
+}
+
+# rig_stream_check WHAT [LOG...]: the last rig_stream lost nothing, in
+# either direction, and nothing came twice or out of the window; else
+# fails naming the numbers (and dumping LOG...).  Reordering within the
+# window is reported, not failed.
+rig_stream_check()
+{
+	local what=$1 sent rx tx back k v bad=''
+
+	shift
+	sent=$(kv sent "$STREAM_SEND")
+	rx=$(kv rx "$STREAM_ECHO")
+	tx=$(kv tx "$STREAM_ECHO")
+	back=$(kv rev_rx "$STREAM_SEND")
+	[[ $rx == "$sent" ]] || bad+=" client->inet: $rx of $sent arrived;"
+	[[ $back == "$tx" ]] || bad+=" inet->client: $back of $tx arrived;"
+	for k in lost dup out_of_window; do
+		v=$(kv "$k" "$STREAM_ECHO")
+		[[ $v == 0 ]] || bad+=" client->inet $k=$v;"
+	done
+	for k in lost rev_lost rev_dup rev_out_of_window; do
+		v=$(kv "$k" "$STREAM_SEND")
+		[[ $v == 0 ]] || bad+=" send $k=$v;"
+	done
+	if [[ -n $bad ]]; then
+		echo "udpseq send: $STREAM_SEND"
+		echo "udpseq echo: $STREAM_ECHO"
+		fail "$what: stream not intact:$bad (gaps at seq $(kv gaps_at \
+		    "$STREAM_ECHO") / $(kv gaps_at "$STREAM_SEND"))" "$@"
+	fi
+	say "$what: $sent datagrams each way, 0 lost, 0 dup, 0 out of window" \
+	    "(reordered $(kv reordered "$STREAM_ECHO")/$(kv rev_reordered \
+	    "$STREAM_SEND"); rtt avg $(kv rtt_avg_us "$STREAM_SEND") us," \
+	    "max $(kv rtt_max_us "$STREAM_SEND") us)"
 }

@@ -617,17 +617,14 @@ END_TEST
 START_TEST(test_err_proto)
 {
 	expect_err_exact(cat(BASE, "proto tcp\n", NULL),
-	    "test.conf:8: proto tcp is not implemented yet (only udp and "
-	    "udp4)");
+	    "test.conf:8: proto tcp is not implemented yet (only udp, udp4 "
+	    "and udp6)");
 	expect_err_exact(cat(BASE, "proto tcp-server\n", NULL),
-	    "test.conf:8: proto tcp-server is not implemented yet (only udp "
-	    "and udp4)");
-	expect_err_exact(cat(BASE, "proto udp6\n", NULL),
-	    "test.conf:8: proto udp6 is not implemented yet (only udp and "
-	    "udp4)");
+	    "test.conf:8: proto tcp-server is not implemented yet (only udp, "
+	    "udp4 and udp6)");
 	expect_err_exact(cat(BASE, "proto sctp\n", NULL),
-	    "test.conf:8: proto 'sctp': unknown protocol (expected udp or "
-	    "udp4)");
+	    "test.conf:8: proto 'sctp': unknown protocol (expected udp, udp4 "
+	    "or udp6)");
 }
 END_TEST
 
@@ -800,10 +797,10 @@ START_TEST(test_err_values)
 	    "test.conf:8: crl-verify DIR dir is not implemented yet (give "
 	    "one CRL file)");
 	expect_err_exact(cat(BASE, "local 2001:db8::1\n", NULL),
-	    "test.conf:8: local 2001:db8::1: IPv6 is not implemented yet");
+	    "test.conf: local is an IPv6 address: that needs proto udp6");
 	expect_err_exact(cat(BASE, "local vpn.example.com\n", NULL),
-	    "test.conf:8: local 'vpn.example.com': not an IPv4 address "
-	    "(host names are not resolved)");
+	    "test.conf:8: local 'vpn.example.com': not an IPv4 or IPv6 "
+	    "address (host names are not resolved)");
 	expect_err_exact(cat(PKI, TA, "server 10.8.0.0 255.255.255.0\n",
 	    "exit-interface eth/0\n", NULL), "test.conf:7: exit-interface "
 	    "'eth/0': not a valid interface name (1 to 15 characters, no "

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +196,31 @@ START_TEST(test_control_protection)
 }
 END_TEST
 
+START_TEST(test_ipv6)
+{
+	struct cfg *c;
+	char buf[INET6_ADDRSTRLEN];
+
+	c = parse_ok("server-ipv6 fd00:99:8::/64\nproto udp6\n"
+	    "local fd00:99:1::1\n");
+	ck_assert(c->has_server6);
+	ck_assert_int_eq(c->server6_prefix, 64);
+	ck_assert_str_eq(inet_ntop(AF_INET6, &c->server6_net, buf,
+	    sizeof(buf)), "fd00:99:8::");
+	ck_assert_int_eq(c->proto, CFG_PROTO_UDP6);
+	ck_assert(c->has_local6);
+	cfg_free(c);
+	parse_err("server-ipv6 fd00:99:8::1/64\n", "host bits");
+	parse_err("server-ipv6 fd00:99:8::/48\n", "prefix");
+	parse_err("server-ipv6 fd00:99:8::\n", "NET/PREFIX");
+	parse_err("local fd00::1\n", "needs proto udp6");
+	/* /112 holds 65536 addresses: a /24 pool fits, a /16 does not. */
+	c = parse_ok("server-ipv6 fd00::/112\n");
+	cfg_free(c);
+	snprintf(text, sizeof(text), "%s", base());
+}
+END_TEST
+
 int
 main(void)
 {
@@ -208,6 +234,7 @@ main(void)
 	tcase_add_test(tc, test_tls_and_ciphers);
 	tcase_add_test(tc, test_session_policy);
 	tcase_add_test(tc, test_control_protection);
+	tcase_add_test(tc, test_ipv6);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
