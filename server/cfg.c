@@ -121,6 +121,15 @@ inline_block(struct cfg_pstate *ps, struct cfg_lex *lx, char *word)
 	return r;
 }
 
+/* Whether the directive appeared. */
+static bool
+seen(const struct cfg_pstate *ps, const char *name)
+{
+	const struct cfg_directive *d = cfg_directive_lookup(name);
+
+	return d != NULL && ps->seen[d - cfg_directives] != 0;
+}
+
 static int
 validate(struct cfg_pstate *ps)
 {
@@ -131,9 +140,16 @@ validate(struct cfg_pstate *ps)
 	size_t n = 0;
 
 	ps->line = 0;
-	if (ps->cfg->has_local6 && ps->cfg->proto != CFG_PROTO_UDP6)
+	if (ps->cfg->has_listen && (seen(ps, "proto") || seen(ps, "port") ||
+	    seen(ps, "local")))
+		return cfg_perr(ps, "listen replaces proto, local and port: "
+		    "give either");
+	if (ps->cfg->has_local6 && ps->cfg->proto != CFG_PROTO_UDP6 &&
+	    ps->cfg->proto != CFG_PROTO_TCP6)
 		return cfg_perr(ps, "local is an IPv6 address: that needs proto "
-		    "udp6");
+		    "udp6 or tcp6-server");
+	if (cfg_listeners(ps) == -1)
+		return -1;
 	if (ps->cfg->has_server6 && ps->cfg->has_server &&
 	    ps->cfg->server6_prefix > 96 &&
 	    (1ull << (32 - ps->cfg->server_prefix)) + 0x1000 >

@@ -19,6 +19,18 @@
 enum cfg_proto {
 	CFG_PROTO_UDP,	/* "udp", "udp4" */
 	CFG_PROTO_UDP6,	/* "udp6": IPv6 socket, IPv4 clients too */
+	CFG_PROTO_TCP,	/* "tcp-server", "tcp", "tcp4(-server)" */
+	CFG_PROTO_TCP6,	/* "tcp6(-server)": IPv6 socket, IPv4 too */
+};
+
+/* Where clients connect: at most one UDP and one TCP listener. */
+struct cfg_listen {
+	bool		 on;
+	bool		 v6;		/* IPv6 socket, dual-stack */
+	bool		 has_local6;
+	struct in_addr	 local;		/* INADDR_ANY: all */
+	struct in6_addr	 local6;
+	uint16_t	 port;
 };
 
 struct cfg {
@@ -31,6 +43,11 @@ struct cfg {
 	bool		 has_local6;	/* "local" gave an IPv6 address */
 	struct in6_addr	 local6;
 	uint16_t	 port;		/* default 1194 */
+	/* The listeners, from "listen" lines or else from proto/local/port
+	 * (filled in by validation). */
+	struct cfg_listen udp;
+	struct cfg_listen tcp;
+	bool		 has_listen;	/* "listen" was used */
 
 	/* PKI, as PEM text (inline block or file contents) */
 	char		*ca_pem;

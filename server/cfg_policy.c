@@ -254,6 +254,66 @@ cfg_set_server_ipv6(struct cfg_pstate *ps, int argc, char **argv)
 	return 0;
 }
 
+/* listen udp|udp6|tcp|tcp6 [ADDRESS] PORT */
+int
+cfg_set_listen(struct cfg_pstate *ps, int argc, char **argv)
+{
+	struct cfg_listen l, *slot;
+	const char *p = argv[1];
+	int port;
+
+	memset(&l, 0, sizeof(l));
+	l.on = true;
+	if (strcmp(p, "udp") == 0 || strcmp(p, "udp4") == 0 ||
+	    strcmp(p, "tcp") == 0 || strcmp(p, "tcp4") == 0)
+		l.v6 = false;
+	else if (strcmp(p, "udp6") == 0 || strcmp(p, "tcp6") == 0)
+		l.v6 = true;
+	else
+		return cfg_perr(ps, "listen '%s': expected udp, udp6, tcp or "
+		    "tcp6", p);
+	slot = p[0] == 'u' ? &ps->cfg->udp : &ps->cfg->tcp;
+	if (slot->on)
+		return cfg_perr(ps, "listen: one %s listener per process",
+		    p[0] == 'u' ? "UDP" : "TCP");
+	if (argc == 4) {
+		if (inet_pton(AF_INET, argv[2], &l.local) == 1)
+			;
+		else if (l.v6 && inet_pton(AF_INET6, argv[2], &l.local6) == 1)
+			l.has_local6 = true;
+		else
+			return cfg_perr(ps, "listen: '%s' is not an %s address",
+			    argv[2], l.v6 ? "IPv4 or IPv6" : "IPv4");
+	}
+	if (cfg_num_arg(ps, "listen port", argv[argc - 1], 1, 65535,
+	    &port) == -1)
+		return -1;
+	l.port = (uint16_t)port;
+	*slot = l;
+	ps->cfg->has_listen = true;
+	return 0;
+}
+
+int
+cfg_listeners(struct cfg_pstate *ps)
+{
+	struct cfg *c = ps->cfg;
+	struct cfg_listen *l;
+
+	if (c->has_listen)
+		return 0;
+	l = c->proto == CFG_PROTO_UDP || c->proto == CFG_PROTO_UDP6 ?
+	    &c->udp : &c->tcp;
+	memset(l, 0, sizeof(*l));
+	l->on = true;
+	l->v6 = c->proto == CFG_PROTO_UDP6 || c->proto == CFG_PROTO_TCP6;
+	l->local = c->local;
+	l->has_local6 = c->has_local6;
+	l->local6 = c->local6;
+	l->port = c->port;
+	return 0;
+}
+
 int
 cfg_set_control_socket(struct cfg_pstate *ps, int argc, char **argv)
 {

@@ -166,9 +166,8 @@ set_dev(struct cfg_pstate *ps, int argc, char **argv)
 static int
 set_proto(struct cfg_pstate *ps, int argc, char **argv)
 {
-	static const char *const later[] = { "tcp", "tcp4", "tcp6",
-	    "tcp-server", "tcp4-server", "tcp6-server", "tcp-client",
-	    "tcp4-client", "tcp6-client", NULL };
+	static const char *const later[] = { "tcp-client", "tcp4-client",
+	    "tcp6-client", NULL };
 	const char *p = argv[1];
 	size_t i;
 
@@ -180,12 +179,21 @@ set_proto(struct cfg_pstate *ps, int argc, char **argv)
 		ps->cfg->proto = CFG_PROTO_UDP6;
 		return 0;
 	}
+	if (strcmp(p, "tcp") == 0 || strcmp(p, "tcp4") == 0 ||
+	    strcmp(p, "tcp-server") == 0 || strcmp(p, "tcp4-server") == 0) {
+		ps->cfg->proto = CFG_PROTO_TCP;
+		return 0;
+	}
+	if (strcmp(p, "tcp6") == 0 || strcmp(p, "tcp6-server") == 0) {
+		ps->cfg->proto = CFG_PROTO_TCP6;
+		return 0;
+	}
 	for (i = 0; later[i] != NULL; i++)
 		if (strcmp(p, later[i]) == 0)
-			return cfg_perr(ps, "proto %s is not implemented yet "
-			    "(only udp, udp4 and udp6)", p);
+			return cfg_perr(ps, "proto %s: a server listens; use "
+			    "tcp-server", p);
 	return cfg_perr(ps, "proto '%s': unknown protocol (expected udp, "
-	    "udp4 or udp6)", p);
+	    "udp6, tcp-server or tcp6-server)", p);
 }
 
 static int
@@ -551,9 +559,9 @@ set_exit_interface(struct cfg_pstate *ps, int argc, char **argv)
 const struct cfg_directive cfg_directives[] = {
 	{ "dev", "tun|tunN", "The tun device: 'tun' lets the kernel pick "
 	    "tunN.  Default tun.", 1, 1, 0, set_dev },
-	{ "proto", "udp|udp4|udp6", "Transport.  udp6 listens on IPv6 and "
-	    "IPv4 alike.  Default udp; TCP is not implemented yet.", 1, 1, 0,
-	    set_proto },
+	{ "proto", "udp|udp6|tcp-server|tcp6-server", "Transport.  The "
+	    "6 variants listen on IPv6 and IPv4 alike.  Default udp.  For UDP "
+	    "and TCP at once, see listen.", 1, 1, 0, set_proto },
 	{ "local", "ADDRESS", "Address to listen on (IPv4, or IPv6 with "
 	    "proto udp6).  Default: all.",
 	    1, 1, 0, set_local },
@@ -644,6 +652,9 @@ const struct cfg_directive cfg_directives[] = {
 	{ "explicit-exit-notify", "[N]", "Accepted: mycrypnetd always tells "
 	    "clients to reconnect (RESTART) when it shuts down.", 0, 1, 0,
 	    cfg_set_explicit_exit_notify },
+	{ "listen", "udp|udp6|tcp|tcp6 [ADDRESS] PORT", "Ours: a listener; "
+	    "repeat for one UDP and one TCP listener in one process.  Replaces "
+	    "proto, local and port.", 2, 3, R | O, cfg_set_listen },
 	{ "server-ipv6", "NET/PREFIX", "IPv6 inside the tunnel (/64 to /112): "
 	    "the server takes NET::1, clients NET::1000 and up; NATed out of "
 	    "the exit interface.", 1, 1, 0, cfg_set_server_ipv6 },

@@ -24,6 +24,7 @@
 #include "kdf.h"
 #include "log.h"
 #include "session.h"
+#include "tcp.h"
 #include "ctlwrap.h"
 #include "tlsauth.h"
 #include "worker.h"
@@ -90,10 +91,10 @@ ctl_send_raw(struct session *s, uint8_t op, uint8_t key_id,
 	memcpy(h.sid, s->sid_local, PKT_SID_LEN);
 	h.pid = s->ctl_tx_pid++;
 	h.ptime = s->ctl_tx_time;
-	wbuf_init(&wb, tx_begin(w), PKT_BUF);
+	wbuf_init(&wb, sess_tx_begin(s), PKT_BUF);
 	if (ctlwrap_wrap(w->cw, s->kc, &wb, &h, body, len) == -1)
 		return;
-	tx_commit(w, &s->addr, wb.len);
+	sess_tx_commit(s, wb.len);
 	s->last_tx_ms = w->now_ms;
 }
 

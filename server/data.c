@@ -18,6 +18,7 @@
 #include "gw.h"
 #include "log.h"
 #include "session.h"
+#include "tcp.h"
 #include "worker.h"
 
 static void
@@ -120,13 +121,8 @@ void
 data_net_input(struct worker *w, const struct peer_addr *from,
     const uint8_t *pkt, size_t len)
 {
-	uint8_t plain[PKT_BUF];
 	struct session *s;
-	struct keystate *ks;
 	uint8_t op = pkt_op(pkt[0]);
-	uint32_t pid;
-	char abuf[ADDR_STRLEN];
-	int n;
 
 	if (op == P_DATA_V2) {
 		uint32_t peer_id;
@@ -152,7 +148,25 @@ data_net_input(struct worker *w, const struct peer_addr *from,
 			return;
 		}
 	}
-	if (s == NULL || !s->authenticated) {
+	if (s == NULL) {
+		w->ctr.unknown_peer++;
+		return;
+	}
+	data_session_input(s, from, pkt, len);
+}
+
+void
+data_session_input(struct session *s, const struct peer_addr *from,
+    const uint8_t *pkt, size_t len)
+{
+	struct worker *w = s->w;
+	uint8_t plain[PKT_BUF];
+	struct keystate *ks;
+	uint32_t pid;
+	char abuf[ADDR_STRLEN];
+	int n;
+
+	if (!s->authenticated) {
 		w->ctr.unknown_peer++;
 		return;
 	}
@@ -208,13 +222,13 @@ data_send(struct session *s, const uint8_t *plain, size_t len)
 
 	if (ks == NULL || ks->tx_pid == UINT32_MAX)
 		return -1;
-	out = tx_begin(w);
+	out = sess_tx_begin(s);
 	n = dc_encrypt(ks->dc, ks->key_id,
 	    s->use_data_v2 ? s->peer_id : PKT_PEER_ID_NONE, ++ks->tx_pid,
 	    plain, len, out, PKT_BUF);
 	if (n < 0)
 		return -1;
-	tx_commit(w, &s->addr, (size_t)n);
+	sess_tx_commit(s, (size_t)n);
 	s->last_tx_ms = w->now_ms;
 	ks->bytes += len;
 	ks->pkts++;

@@ -16,6 +16,9 @@ struct session;
 /* A P_DATA_V1/V2 packet from the network. */
 void	data_net_input(struct worker *, const struct peer_addr *from,
 	    const uint8_t *pkt, size_t len);
+/* A data packet for s (found by the caller; TCP knows it already). */
+void	data_session_input(struct session *, const struct peer_addr *from,
+	    const uint8_t *pkt, size_t len);
 /* A packet read from the TUN device. */
 void	data_tun_input(struct worker *, const uint8_t *pkt, size_t len);
 /* Encrypts plain for s with its newest key and queues it.  0 or -1. */

@@ -41,6 +41,8 @@ struct rxbatch;
 struct dir;
 struct wcmd;
 struct handoff;
+struct tcpconn;
+struct evconnlistener;
 
 #define WORKERS_MAX	64
 
@@ -110,6 +112,7 @@ struct session_table {
 	struct session	**by_peer_id;	/* by peer_id / nworkers */
 	uint32_t	  peer_id_cap;
 	struct session	**by_vip;	/* indexed by pool offset */
+	struct session	 *all;		/* every session, UDP and TCP */
 	uint32_t	  count;
 };
 
@@ -119,8 +122,14 @@ struct worker {
 	pthread_t		 thread;
 	bool			 running;
 	struct event_base	*base;
-	int			 udp_fd;
+	int			 udp_fd;	/* -1: no UDP listener */
+	int			 tcp_fd;	/* -1: no TCP listener */
 	int			 tun_fd;	/* this worker's tun queue */
+	struct evconnlistener	*tcp_listener;
+	struct tcpconn		*tcp_conns;
+	unsigned		 ntcp;
+	uint8_t			*tcpbuf;	/* one framed packet out */
+	uint8_t			*tcprxbuf;	/* one frame in */
 	struct event		*ev_udp;
 	struct event		*ev_tun;
 	struct tlsmem_ctx	*tls;		/* this worker's reference */

@@ -29,6 +29,7 @@
 #include "control.h"
 #include "dir.h"
 #include "gw.h"
+#include "listen.h"
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
@@ -288,6 +289,13 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+static const char *
+listen_str(const struct cfg_listen *l, const char *proto, char buf[32])
+{
+	snprintf(buf, 32, " %s%s port %u", proto, l->v6 ? "6" : "", l->port);
+	return buf;
+}
+
 static int
 workers_count(const struct cfg *cfg)
 {
@@ -314,7 +322,8 @@ setup_workers(struct daemon_state *d, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < gw->nworkers; i++)
-		gw->workers[i].udp_fd = gw->workers[i].tun_fd = -1;
+		gw->workers[i].udp_fd = gw->workers[i].tcp_fd =
+		    gw->workers[i].tun_fd = -1;
 	if (tun_open_mq(gw->cfg->dev, gw->nworkers, fds, gw->tun_name, err,
 	    errlen) == -1)
 		return -1;
@@ -322,11 +331,16 @@ setup_workers(struct daemon_state *d, char *err, size_t errlen)
 		gw->workers[i].tun_fd = fds[i];
 	/* Bind order is the order of the reuseport group: socket i is
 	 * worker i's, which the steering program relies on. */
-	for (i = 0; i < gw->nworkers; i++)
-		if ((gw->workers[i].udp_fd = udp_socket(gw->cfg,
-		    gw->nworkers > 1, err, errlen)) == -1)
+	for (i = 0; gw->cfg->udp.on && i < gw->nworkers; i++)
+		if ((gw->workers[i].udp_fd = listen_socket(&gw->cfg->udp,
+		    SOCK_DGRAM, gw->nworkers > 1, err, errlen)) == -1)
 			return -1;
-	if (gw->nworkers > 1) {
+	/* TCP: the kernel spreads accepted connections over the group. */
+	for (i = 0; gw->cfg->tcp.on && i < gw->nworkers; i++)
+		if ((gw->workers[i].tcp_fd = listen_socket(&gw->cfg->tcp,
+		    SOCK_STREAM, gw->nworkers > 1, err, errlen)) == -1)
+			return -1;
+	if (gw->nworkers > 1 && gw->cfg->udp.on) {
 		if (udp_steer_by_peer_id(gw->workers[0].udp_fd, gw->nworkers,
 		    serr, sizeof(serr)) == 0)
 			gw->bpf_steering = true;
@@ -359,6 +373,8 @@ teardown(struct daemon_state *d)
 		worker_fini(&gw->workers[i]);
 		if (gw->workers[i].udp_fd >= 0)
 			close(gw->workers[i].udp_fd);
+		if (gw->workers[i].tcp_fd >= 0)
+			close(gw->workers[i].tcp_fd);
 		/* Closing the last queue removes the non-persistent tun. */
 		if (gw->workers[i].tun_fd >= 0)
 			close(gw->workers[i].tun_fd);
@@ -385,7 +401,7 @@ run(const char *path)
 	struct daemon_state d;
 	struct gw *gw = &d.gw;
 	struct cfg *cfg;
-	char err[1024], gbuf[INET_ADDRSTRLEN];
+	char err[1024], gbuf[INET_ADDRSTRLEN], lbuf[2][32];
 	unsigned i;
 	int rc = 1, w;
 
@@ -484,10 +500,13 @@ run(const char *path)
 			goto out;
 		}
 
-	log_at(1, "%s up: %s/%d, NAT out of %s, listening on udp port %u, "
+	log_at(1, "%s up: %s/%d, NAT out of %s, listening on%s%s%s, "
 	    "%d worker%s%s", gw->tun_name, inaddr_str(gw->gw_addr, gbuf),
-	    cfg->server_prefix, cfg->exit_if, cfg->port, gw->nworkers,
-	    gw->nworkers == 1 ? "" : "s",
+	    cfg->server_prefix, cfg->exit_if,
+	    cfg->udp.on ? listen_str(&cfg->udp, "udp", lbuf[0]) : "",
+	    cfg->udp.on && cfg->tcp.on ? " and" : "",
+	    cfg->tcp.on ? listen_str(&cfg->tcp, "tcp", lbuf[1]) : "",
+	    gw->nworkers, gw->nworkers == 1 ? "" : "s",
 	    gw->bpf_steering ? " (peer-id steering)" : "");
 	log_at(1, "Initialization Sequence Completed");
 	crl_check_expiry(&d, true);

@@ -15,6 +15,7 @@
 #include "gw.h"
 #include "log.h"
 #include "session.h"
+#include "tcp.h"
 #include "tlscrypt.h"
 
 #define ADDR_BUCKETS_INITIAL	1024
@@ -103,8 +104,9 @@ addr_unlink(struct session_table *st, struct session *s)
 struct session *
 session_new(struct worker *w, const struct peer_addr *addr,
     const uint8_t sid_local[PKT_SID_LEN], const uint8_t sid_remote[PKT_SID_LEN],
-    bool stateful)
+    unsigned flags)
 {
+	bool stateful = (flags & SESSION_STATEFUL) != 0;
 	struct session *s;
 
 	if (table_ensure(w) == -1)
@@ -134,10 +136,18 @@ session_new(struct worker *w, const struct peer_addr *addr,
 		free(s);
 		return NULL;
 	}
-	if (w->st.count + 1 > (w->st.addr_mask + 1) * 2)
-		addr_table_grow(&w->st);
-	addr_link(&w->st, s);
-	dir_set(w->gw->dir, &s->addr, w->idx);
+	if (flags & SESSION_TCP)
+		s->tcp_flag = true;	/* its connection is attached next */
+	else {
+		if (w->st.count + 1 > (w->st.addr_mask + 1) * 2)
+			addr_table_grow(&w->st);
+		addr_link(&w->st, s);
+		dir_set(w->gw->dir, &s->addr, w->idx);
+	}
+	s->all_next = w->st.all;
+	if (w->st.all)
+		w->st.all->all_prev = s;
+	w->st.all = s;
 	w->st.count++;
 	__atomic_add_fetch(&w->gw->nsessions, 1, __ATOMIC_RELAXED);
 	return s;
@@ -229,8 +239,17 @@ session_close(struct session *s, const char *reason)
 	else
 		log_at(3, "session %s closed before authentication: %s",
 		    addr_str(&s->addr, abuf), reason);
-	addr_unlink(st, s);
-	dir_del(w->gw->dir, &s->addr, w->idx);
+	if (!s->tcp_flag) {
+		addr_unlink(st, s);
+		dir_del(w->gw->dir, &s->addr, w->idx);
+	} else if (s->tcp != NULL)
+		tcp_session_closed(s);
+	if (s->all_prev)
+		s->all_prev->all_next = s->all_next;
+	else
+		st->all = s->all_next;
+	if (s->all_next)
+		s->all_next->all_prev = s->all_prev;
 	if (s->has_vip) {
 		struct gw *gw = w->gw;
 		int64_t off = pool_offset(&gw->pool, s->vip);
@@ -433,13 +452,10 @@ session_foreach(struct worker *w, void (*fn)(struct session *, void *),
     void *arg)
 {
 	struct session *s, *next;
-	uint32_t i;
 
-	if (w->st.by_addr == NULL)
-		return;
-	for (i = 0; i <= w->st.addr_mask; i++)
-		for (s = w->st.by_addr[i]; s != NULL; s = next) {
-			next = s->hnext;
-			fn(s, arg);
-		}
+	/* fn may close s (not others): take the next one first. */
+	for (s = w->st.all; s != NULL; s = next) {
+		next = s->all_next;
+		fn(s, arg);
+	}
 }

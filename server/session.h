@@ -65,9 +65,14 @@ struct keystate {
 
 #define SESSION_KS_MAX	2	/* current and lame duck */
 
+struct tcpconn;
+
 struct session {
 	struct worker		*w;
-	struct session		*hnext;		/* by_addr chain */
+	struct session		*hnext;		/* by_addr chain (UDP only) */
+	struct session		*all_next, *all_prev;	/* st.all */
+	struct tcpconn		*tcp;		/* TCP transport, or NULL */
+	bool			 tcp_flag;	/* came over TCP (for life) */
 	struct peer_addr	 addr;
 	uint32_t		 peer_id;	/* PKT_PEER_ID_NONE until pushed */
 	bool			 use_data_v2;
@@ -122,9 +127,12 @@ struct session {
  * starts with the client's reset instead (tls-crypt-v2 clients that cannot
  * resend their key): our reset is queued as message 0.
  */
+#define SESSION_STATEFUL	0x01
+#define SESSION_TCP		0x02	/* not in the address tables */
+
 struct session	*session_new(struct worker *, const struct peer_addr *,
 		    const uint8_t sid_local[PKT_SID_LEN],
-		    const uint8_t sid_remote[PKT_SID_LEN], bool stateful);
+		    const uint8_t sid_remote[PKT_SID_LEN], unsigned flags);
 
 /* Schedules the end of a session in delay_ms, for reason (logged). */
 void		 session_close_later(struct session *, uint64_t delay_ms,

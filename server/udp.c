@@ -100,6 +100,10 @@ tx_flush(struct worker *w)
 	unsigned off = 0;
 	int n;
 
+	if (w->udp_fd < 0) {
+		tx->n = 0;	/* TCP only: nothing is ever queued here */
+		return;
+	}
 	while (off < tx->n) {
 		n = sendmmsg(w->udp_fd, tx->msg + off, tx->n - off, 0);
 		if (n < 0) {
@@ -300,7 +304,7 @@ cookie_accept(struct worker *w, const struct peer_addr *from,
 	}
 	if (sessions_full(w, from))
 		return NULL;
-	if ((s = session_new(w, from, pb.ack.rsid, h->sid, false)) == NULL) {
+	if ((s = session_new(w, from, pb.ack.rsid, h->sid, 0)) == NULL) {
 		log_warnx("out of memory creating a session");
 		return NULL;
 	}
@@ -336,7 +340,7 @@ stateful_accept(struct worker *w, const struct peer_addr *from,
 		return NULL;
 	if (RAND_bytes(sid, sizeof(sid)) != 1)
 		return NULL;
-	return session_new(w, from, sid, h->sid, true);
+	return session_new(w, from, sid, h->sid, SESSION_STATEFUL);
 }
 
 static bool
@@ -583,60 +587,6 @@ udp_steer_by_peer_id(int fd, int n, char *err, size_t errlen)
 	return 0;
 }
 
-int
-udp_socket(const struct cfg *cfg, bool reuseport, char *err, size_t errlen)
-{
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	bool v6 = cfg->proto == CFG_PROTO_UDP6;
-	int fd, sz = 4 << 20, one = 1, zero = 0;
-
-	if ((fd = socket(v6 ? AF_INET6 : AF_INET,
-	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
-	    sizeof(one)) == -1) {
-		snprintf(err, errlen, "SO_REUSEPORT: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* Big buffers absorb bursts; FORCE needs CAP_NET_ADMIN. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr = cfg->local;
-	sin.sin_port = htons(cfg->port);
-	memset(&sin6, 0, sizeof(sin6));
-	sin6.sin6_family = AF_INET6;
-	sin6.sin6_port = htons(cfg->port);
-	if (cfg->has_local6)
-		sin6.sin6_addr = cfg->local6;
-	else if (cfg->local.s_addr != htonl(INADDR_ANY)) {
-		/* An IPv4 "local" on a udp6 socket: its mapped form. */
-		sin6.sin6_addr.s6_addr[10] = sin6.sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&sin6.sin6_addr.s6_addr[12], &cfg->local, 4);
-	}
-	/* udp6 serves IPv4 clients too (as mapped addresses). */
-	if (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-	    sizeof(zero)) == -1) {
-		snprintf(err, errlen, "IPV6_V6ONLY: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (v6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1 :
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		snprintf(err, errlen, "bind to port %u: %s", cfg->port,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 int
 udp_worker_init(struct worker *w, char *err, size_t errlen)
@@ -656,12 +606,15 @@ udp_worker_init(struct worker *w, char *err, size_t errlen)
 	session_table_init(&w->st);
 	w->reset_tokens = RESET_BURST / w->gw->nworkers;
 	w->reset_refill_ms = w->now_ms;
-	w->ev_udp = event_new(w->base, w->udp_fd, EV_READ | EV_PERSIST,
-	    udp_read_cb, w);
+	if (w->udp_fd >= 0 && ((w->ev_udp = event_new(w->base, w->udp_fd,
+	    EV_READ | EV_PERSIST, udp_read_cb, w)) == NULL ||
+	    event_add(w->ev_udp, NULL) == -1)) {
+		snprintf(err, errlen, "cannot register socket events");
+		return -1;
+	}
 	w->ev_tun = event_new(w->base, w->tun_fd, EV_READ | EV_PERSIST,
 	    tun_read_cb, w);
-	if (w->ev_udp == NULL || w->ev_tun == NULL ||
-	    event_add(w->ev_udp, NULL) == -1 || event_add(w->ev_tun, NULL) == -1) {
+	if (w->ev_tun == NULL || event_add(w->ev_tun, NULL) == -1) {
 		snprintf(err, errlen, "cannot register socket events");
 		return -1;
 	}

@@ -14,12 +14,6 @@ struct cfg;
 struct counters;
 struct worker;
 
-/*
- * A bound, non-blocking UDP socket on cfg's address and port; with
- * reuseport, one of an SO_REUSEPORT group.  -1 and a reason in err.
- */
-int	udp_socket(const struct cfg *, bool reuseport, char *err,
-	    size_t errlen);
 /* Attaches the peer-id steering program to the group of fd (n sockets). */
 int	udp_steer_by_peer_id(int fd, int n, char *err, size_t errlen);
 /* Classifies and handles one received datagram. */

@@ -32,6 +32,7 @@
 #include "ctlwrap.h"
 #include "tlsauth.h"
 #include "tlsmem.h"
+#include "tcp.h"
 #include "udp.h"
 #include "worker.h"
 
@@ -457,7 +458,8 @@ worker_init(struct worker *w, struct gw *gw, int idx, char *err,
 		return -1;
 	}
 	worker_clock(w);
-	if (udp_worker_init(w, err, errlen) == -1)
+	if (udp_worker_init(w, err, errlen) == -1 ||
+	    tcp_worker_init(w, err, errlen) == -1)
 		return -1;
 	w->tls = tlsmem_ctx_ref(gw->tls);
 	if ((w->cw = ctlwrap_from_cfg(cfg, err, errlen)) == NULL ||
@@ -540,6 +542,7 @@ worker_fini(struct worker *w)
 		return;
 	worker_clock(w);
 	session_foreach(w, close_one, "server shutting down");
+	tcp_worker_fini(w);
 	udp_worker_fini(w);
 	for (c = w->cmd_head; c != NULL; c = next) {
 		next = c->next;

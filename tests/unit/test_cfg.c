@@ -616,15 +616,11 @@ END_TEST
 
 START_TEST(test_err_proto)
 {
-	expect_err_exact(cat(BASE, "proto tcp\n", NULL),
-	    "test.conf:8: proto tcp is not implemented yet (only udp, udp4 "
-	    "and udp6)");
-	expect_err_exact(cat(BASE, "proto tcp-server\n", NULL),
-	    "test.conf:8: proto tcp-server is not implemented yet (only udp, "
-	    "udp4 and udp6)");
+	expect_err_exact(cat(BASE, "proto tcp-client\n", NULL),
+	    "test.conf:8: proto tcp-client: a server listens; use tcp-server");
 	expect_err_exact(cat(BASE, "proto sctp\n", NULL),
-	    "test.conf:8: proto 'sctp': unknown protocol (expected udp, udp4 "
-	    "or udp6)");
+	    "test.conf:8: proto 'sctp': unknown protocol (expected udp, udp6, "
+	    "tcp-server or tcp6-server)");
 }
 END_TEST
 
@@ -797,7 +793,8 @@ START_TEST(test_err_values)
 	    "test.conf:8: crl-verify DIR dir is not implemented yet (give "
 	    "one CRL file)");
 	expect_err_exact(cat(BASE, "local 2001:db8::1\n", NULL),
-	    "test.conf: local is an IPv6 address: that needs proto udp6");
+	    "test.conf: local is an IPv6 address: that needs proto udp6 or "
+	    "tcp6-server");
 	expect_err_exact(cat(BASE, "local vpn.example.com\n", NULL),
 	    "test.conf:8: local 'vpn.example.com': not an IPv4 or IPv6 "
 	    "address (host names are not resolved)");

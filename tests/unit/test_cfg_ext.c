@@ -221,6 +221,34 @@ START_TEST(test_ipv6)
 }
 END_TEST
 
+START_TEST(test_listen)
+{
+	struct cfg *c;
+
+	c = parse_ok("");
+	ck_assert(c->udp.on);
+	ck_assert(!c->tcp.on);
+	ck_assert_uint_eq(c->udp.port, 1194);
+	cfg_free(c);
+	c = parse_ok("proto tcp-server\nport 443\n");
+	ck_assert(!c->udp.on);
+	ck_assert(c->tcp.on);
+	ck_assert(!c->tcp.v6);
+	ck_assert_uint_eq(c->tcp.port, 443);
+	cfg_free(c);
+	c = parse_ok("listen udp6 1194\nlisten tcp 10.0.0.1 443\n");
+	ck_assert(c->udp.on && c->udp.v6);
+	ck_assert(c->tcp.on && !c->tcp.v6);
+	ck_assert_uint_eq(c->tcp.port, 443);
+	ck_assert_uint_eq(ntohl(c->tcp.local.s_addr), 0x0a000001);
+	cfg_free(c);
+	parse_err("listen udp 1194\nlisten udp 1195\n", "one UDP listener");
+	parse_err("listen udp 1194\nport 1195\n", "give either");
+	parse_err("listen sctp 1\n", "expected udp");
+	parse_err("listen tcp fd00::1 443\n", "not an IPv4 address");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -235,6 +263,7 @@ main(void)
 	tcase_add_test(tc, test_session_policy);
 	tcase_add_test(tc, test_control_protection);
 	tcase_add_test(tc, test_ipv6);
+	tcase_add_test(tc, test_listen);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
