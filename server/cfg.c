@@ -356,6 +356,8 @@ cfg_free(struct cfg *c)
 	free_secret(c->key_pem);
 	free(c->crl_path);
 	free(c->crl_pem);
+	free(c->ccd_dir);
+	free(c->pool_persist);
 	for (i = 0; i < c->npush; i++)
 		free(c->push[i]);
 	free(c->tls_cipher);

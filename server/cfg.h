@@ -124,6 +124,13 @@ struct cfg {
 	/* administration (ours) */
 	char		*control_socket;	/* NULL: the default path */
 	char		*metrics_listen;	/* NULL: no metrics endpoint */
+
+	/* client-config-dir DIR (ccd.h), absolute; NULL if none */
+	char		*ccd_dir;
+	/* ifconfig-pool-persist FILE [SECONDS] (poolfile.h): FILE absolute,
+	 * NULL if none; SECONDS default 600, 0: read only, entries fixed */
+	char		*pool_persist;
+	int		 pool_persist_sec;
 };
 
 /*

@@ -63,4 +63,8 @@ int	cfg_set_listen(struct cfg_pstate *, int, char **);
 int	cfg_listeners(struct cfg_pstate *);
 int	cfg_set_metrics_listen(struct cfg_pstate *, int, char **);
 
+/* server/cfg_ccd.c */
+int	cfg_set_client_config_dir(struct cfg_pstate *, int, char **);
+int	cfg_set_ifconfig_pool_persist(struct cfg_pstate *, int, char **);
+
 #endif /* MCN_CFG_INT_H */

@@ -664,6 +664,15 @@ const struct cfg_directive cfg_directives[] = {
 	{ "metrics-listen", "ADDRESS:PORT", "Ours: serve Prometheus metrics "
 	    "on http://ADDRESS:PORT/metrics.  Default: off.", 1, 1, O,
 	    cfg_set_metrics_listen },
+	{ "client-config-dir", "DIR", "Per-client files, DIR/CN or else "
+	    "DIR/DEFAULT: ifconfig-push, push, push-reset, iroute, disable.  "
+	    "Read at each connect; a malformed file refuses that client.",
+	    1, 1, 0, cfg_set_client_config_dir },
+	{ "ifconfig-pool-persist", "FILE [SECONDS]", "CN,address file, so "
+	    "a client gets its previous address after a restart.  Written "
+	    "atomically every SECONDS (default 600) and at exit; 0: read "
+	    "only, its entries fixed.", 1, 2, 0,
+	    cfg_set_ifconfig_pool_persist },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL }
 };
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccd.h"
 #include "cfg.h"
 #include "ctl.h"
 #include "ctlmsg.h"
@@ -249,7 +250,7 @@ static void
 push_reply(struct session *s, struct keystate *ks)
 {
 	const struct cfg *cfg = s->w->gw->cfg;
-	const char *opts[CFG_MAX_PUSH + 16];
+	const char *opts[CFG_MAX_PUSH + CCD_MAX_PUSH + 16];
 	char bufs[12][128], vbuf[INET_ADDRSTRLEN], mbuf[INET_ADDRSTRLEN];
 	char *out;
 	size_t n = 0, b = 0, i, len, off, outcap = 65536;
@@ -266,8 +267,16 @@ push_reply(struct session *s, struct keystate *ks)
 		    cfg->push_ping_restart);
 		opts[n++] = bufs[b++];
 	}
-	for (i = 0; i < cfg->npush; i++)
-		opts[n++] = cfg->push[i];
+	/*
+	 * push-reset drops the config's push lines only: the options above
+	 * and below are what the tunnel needs, so they are always sent
+	 * (OpenVPN's push-reset also drops route-gateway and topology).
+	 */
+	if (!s->ccd.push_reset)
+		for (i = 0; i < cfg->npush; i++)
+			opts[n++] = cfg->push[i];
+	for (i = 0; i < s->ccd.npush; i++)
+		opts[n++] = s->ccd.push[i];
 	if (s->has_vip6) {
 		char v6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
 		struct in6_addr gw6;
@@ -357,6 +366,40 @@ replace_same_cn(struct session *s)
 	}
 }
 
+/*
+ * The client's client-config-dir file, read now, so an edit applies at
+ * the client's next connection.  A malformed or unreadable file, or
+ * "disable", refuses the client: the log has the file and line, the
+ * client only a short reason.
+ */
+static int
+ccd_apply(struct session *s, struct keystate *ks)
+{
+	const struct cfg *cfg = s->w->gw->cfg;
+	char err[512];
+	int r;
+
+	if ((r = ccd_load(cfg->ccd_dir, s->cn, cfg->server_net,
+	    cfg->server_mask, &s->ccd, err, sizeof(err))) == -1) {
+		log_event(0, "ccd-error", "cn=%s reason=\"%s\"", s->cn, err);
+		auth_failed(s, ks, METRICS_HS_OTHER,
+		    "client configuration error");
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	if (s->ccd.disable) {
+		auth_failed(s, ks, METRICS_HS_OTHER,
+		    "disabled by client-config-dir");
+		return -1;
+	}
+	log_at(3, "%s: client-config-dir file %s", s->cn, s->ccd.path);
+	if (s->ccd.niroute > 0)
+		log_warnx("%s: %s: iroute is not routed yet (%zu ignored)",
+		    s->cn, s->ccd.path, s->ccd.niroute);
+	return 0;
+}
+
 /* Key method 2 received: identity, negotiation, our reply, data keys. */
 static void
 ks_got_km2(struct session *s, struct keystate *ks)
@@ -370,6 +413,28 @@ ks_got_km2(struct session *s, struct keystate *ks)
 	struct wbuf wb;
 	bool first = (s->ks[0] == ks && !s->authenticated);
 	int rc;
+
+	/*
+	 * Our key-method-2 reply goes first, whatever follows: a client
+	 * reads an AUTH_FAILED only after it (before, it takes the text for
+	 * a malformed key-method-2 message and gives a useless error).
+	 */
+	if (RAND_bytes(ks->s_random1, 32) != 1 ||
+	    RAND_bytes(ks->s_random2, 32) != 1) {
+		hs_failed(s, METRICS_HS_INTERNAL);
+		session_fail(s, 0, "internal error: no randomness");
+		ks->state = KS_FAILED;
+		return;
+	}
+	occ_options(s, options, sizeof(options));
+	wbuf_init(&wb, msg, sizeof(msg));
+	if (km2_write_server(&wb, ks->s_random1, ks->s_random2, options) == -1 ||
+	    tlsmem_write(ks->tls, msg, wb.len) == -1) {
+		hs_failed(s, METRICS_HS_INTERNAL);
+		session_fail(s, 0, "internal error: key-method-2 reply");
+		ks->state = KS_FAILED;
+		return;
+	}
 
 	if (tlsmem_peer_info(ks->tls, &peer) == -1) {
 		auth_failed(s, ks, METRICS_HS_CERT,
@@ -400,21 +465,6 @@ ks_got_km2(struct session *s, struct keystate *ks)
 		return;
 	}
 
-	if (RAND_bytes(ks->s_random1, 32) != 1 ||
-	    RAND_bytes(ks->s_random2, 32) != 1) {
-		auth_failed(s, ks, METRICS_HS_INTERNAL,
-		    "internal error: no randomness");
-		return;
-	}
-	occ_options(s, options, sizeof(options));
-	wbuf_init(&wb, msg, sizeof(msg));
-	if (km2_write_server(&wb, ks->s_random1, ks->s_random2, options) == -1 ||
-	    tlsmem_write(ks->tls, msg, wb.len) == -1) {
-		auth_failed(s, ks, METRICS_HS_INTERNAL,
-		    "internal error: key-method-2 reply");
-		return;
-	}
-
 	if (s->use_ekm)
 		rc = tlsmem_export_keys(ks->tls, kb);
 	else
@@ -437,8 +487,13 @@ ks_got_km2(struct session *s, struct keystate *ks)
 	ks->reneg_at_ms = reneg_deadline(s, w->now_ms);
 
 	if (first) {
+		/* After our key-method-2 reply: AUTH_FAILED must follow it. */
+		if (cfg->ccd_dir != NULL && ccd_apply(s, ks) == -1)
+			return;
 		if (session_assign(s) == -1) {
 			auth_failed(s, ks, METRICS_HS_POOL,
+			    s->ccd.has_ifconfig ?
+			    "ifconfig-push address in use" :
 			    "address pool exhausted");
 			return;
 		}

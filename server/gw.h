@@ -29,6 +29,7 @@
 #include "addr.h"
 #include "metrics.h"
 #include "pool.h"
+#include "pool_reserve.h"
 
 struct cfg;
 struct tlsmem_ctx;
@@ -79,8 +80,9 @@ struct gw {
 	int			 nworkers;
 	struct worker		*workers;
 	struct tlsmem_ctx	*tls;		/* the main thread's reference */
-	pthread_mutex_t		 pool_mu;	/* pool and vip_owner writes */
+	pthread_mutex_t		 pool_mu;	/* pool, leases, vip_owner */
 	struct pool		 pool;
+	struct pool_leases	 leases;	/* CN -> address, over pool */
 	uint8_t			*vip_owner;	/* per pool offset: worker+1, 0 */
 	int			 nsessions;	/* atomic: all workers' sessions */
 	struct dir		*dir;		/* transport address -> worker */

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
+#include "poolfile.h"
 #include "ctlwrap.h"
 #include "tlsmem.h"
 #include "tun.h"
@@ -51,6 +52,10 @@ struct daemon_state {
 	struct admin		 admin;
 	struct control		*control;
 	struct metrics		*metrics;
+	/* ifconfig-pool-persist */
+	bool			 pool_loaded;	/* else never saved over */
+	uint64_t		 pool_saved_gen;
+	struct event		*ev_pool;
 };
 
 static void
@@ -247,6 +252,103 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	crl_check_expiry(arg, false);
 }
 
+/* --- ifconfig-pool-persist ---------------------------------------------- */
+
+static void
+pool_warn(void *arg, const char *msg)
+{
+	log_warnx("ifconfig-pool-persist: %s", msg);
+}
+
+/*
+ * Reads the file into the lease table at start.  Bad lines are logged and
+ * skipped; only a file that exists and cannot be read stops the start.
+ */
+static int
+pool_restore(struct daemon_state *d)
+{
+	struct gw *gw = &d->gw;
+	const struct cfg *cfg = gw->cfg;
+	struct poolmap m;
+	char err[512];
+	int r, n;
+
+	if ((r = poolfile_load(cfg->pool_persist, &m, pool_warn, NULL, err,
+	    sizeof(err))) == -1) {
+		log_warnx("ifconfig-pool-persist: %s", err);
+		return -1;
+	}
+	n = pool_leases_restore(&gw->leases, &m, cfg->pool_persist_sec == 0,
+	    cfg->pool_persist, pool_warn, NULL);
+	poolmap_free(&m);
+	if (n == -1) {
+		log_warnx("ifconfig-pool-persist: out of memory");
+		return -1;
+	}
+	log_event(1, "pool-restored", "file=%s leases=%d%s",
+	    cfg->pool_persist, n, r == 0 ? " new_file=yes" : "");
+	d->pool_saved_gen = gw->leases.gen;
+	d->pool_loaded = true;
+	return 0;
+}
+
+/*
+ * Writes the lease table if it changed since the last write.  The copy is
+ * taken under the pool lock; the file is written outside it, on the main
+ * thread, so workers never wait for the disk.
+ */
+static void
+pool_save(struct daemon_state *d)
+{
+	struct gw *gw = &d->gw;
+	const struct cfg *cfg = gw->cfg;
+	struct poolmap m;
+	char err[512];
+	uint64_t gen;
+	size_t i;
+	int rc, n;
+
+	if (!d->pool_loaded || cfg->pool_persist_sec == 0)
+		return;
+	pthread_mutex_lock(&gw->pool_mu);
+	gen = gw->leases.gen;
+	rc = gen == d->pool_saved_gen ? 1 :
+	    pool_leases_export(&gw->leases, &m);
+	pthread_mutex_unlock(&gw->pool_mu);
+	if (rc == 1)
+		return;
+	if (rc == -1) {
+		log_warnx("ifconfig-pool-persist: out of memory");
+		return;
+	}
+	/* As OpenVPN: the IPv6 address at the same offset, if any. */
+	for (i = 0; cfg->has_server6 && i < m.n; i++) {
+		pool6_addr(&cfg->server6_net, (uint32_t)pool_offset(&gw->pool,
+		    m.v[i].addr), &m.v[i].addr6);
+		m.v[i].has_addr6 = true;
+	}
+	n = poolfile_save(cfg->pool_persist, &m, err, sizeof(err));
+	if (n == -1)
+		log_event(0, "pool-save-failed", "reason=\"%s\"", err);
+	else {
+		if ((size_t)n < m.n)
+			log_warnx("ifconfig-pool-persist: %zu common names "
+			    "cannot be written in the file's format (a ',' "
+			    "or a leading '#' or ';'); left out",
+			    m.n - (size_t)n);
+		d->pool_saved_gen = gen;
+		log_at(3, "ifconfig-pool-persist: %d leases written to %s", n,
+		    cfg->pool_persist);
+	}
+	poolmap_free(&m);
+}
+
+static void
+pool_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	pool_save(arg);
+}
+
 static void
 shutdown_workers(struct daemon_state *d)
 {
@@ -380,6 +482,8 @@ teardown(struct daemon_state *d)
 			close(gw->workers[i].tun_fd);
 	}
 	free(gw->workers);
+	/* Every session has ended: all leases are offline, newest last. */
+	pool_save(d);
 	if (d->nat_up && nat_teardown(err, sizeof(err)) == -1)
 		log_warnx("removing the NAT table: %s", err);
 	if (d->nc) {
@@ -388,6 +492,7 @@ teardown(struct daemon_state *d)
 	}
 	dir_free(gw->dir);
 	free(gw->vip_owner);
+	pool_leases_free(&gw->leases);
 	pool_free(&gw->pool);
 	tlsmem_ctx_free(gw->tls);
 	free(gw->crl_pem);
@@ -419,10 +524,13 @@ run(const char *path)
 	if (RAND_bytes(gw->cookie_key, sizeof(gw->cookie_key)) != 1)
 		fatalx("no randomness for the session-id cookie key");
 	if (pool_init(&gw->pool, cfg->server_net, cfg->server_prefix) == -1 ||
+	    pool_leases_init(&gw->leases, &gw->pool) == -1 ||
 	    (gw->vip_owner = calloc(gw->pool.size, 1)) == NULL ||
 	    (gw->dir = dir_new()) == NULL)
 		fatalx("cannot set up the address pool");
 	gw->gw_addr = pool_gateway(&gw->pool);
+	if (cfg->pool_persist != NULL && pool_restore(&d) == -1)
+		goto out;
 
 	if (setup_workers(&d, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -477,6 +585,17 @@ run(const char *path)
 		d.ev_sig[i] = evsignal_new(d.base, sigs[i], signal_cb, &d);
 		evsignal_add(d.ev_sig[i], NULL);
 	}
+	if (cfg->pool_persist != NULL && cfg->pool_persist_sec > 0) {
+		struct timeval tv = { cfg->pool_persist_sec, 0 };
+
+		if ((d.ev_pool = event_new(d.base, -1, EV_PERSIST,
+		    pool_timer_cb, &d)) == NULL ||
+		    event_add(d.ev_pool, &tv) == -1) {
+			log_warnx("ifconfig-pool-persist: cannot set up the "
+			    "timer");
+			goto out;
+		}
+	}
 	d.admin.gw = gw;
 	d.admin.stopping = &d.stopping;
 	d.admin.reload = reload_op;
@@ -518,6 +637,8 @@ out:
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (d.ev_sig[i])
 			event_free(d.ev_sig[i]);
+	if (d.ev_pool)
+		event_free(d.ev_pool);
 	if (d.ev_tick)
 		event_free(d.ev_tick);
 	if (d.control)

@@ -19,7 +19,9 @@
  * OpenVPN treats as configuration) are never taken from their CN.
  *
  * Once a lease table is in use, every allocation and release of a client
- * address must go through it, so the pool and the table agree.
+ * address must go through it, so the pool and the table agree.  Neither
+ * locks: the caller serializes all calls on a pool and its table (the
+ * daemon holds gw->pool_mu).
  */
 #ifndef MCN_POOL_RESERVE_H
 #define MCN_POOL_RESERVE_H

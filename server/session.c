@@ -165,19 +165,37 @@ session_assign(struct session *s)
 	struct worker *w = s->w;
 	struct gw *gw = w->gw;
 	struct session_table *st = &w->st;
+	char from[POOL_LEASE_CN_MAX + 1], vbuf[INET_ADDRSTRLEN];
+	enum pool_lease_how how;
+	bool takeover = !gw->cfg->duplicate_cn;
 	uint32_t i;
 	int64_t off;
-	int rc;
 
+	/*
+	 * The session is the lease's holder.  Without duplicate-cn the CN's
+	 * old session is about to be replaced (replace_same_cn): its
+	 * address passes to this one, and the old session's release later
+	 * frees nothing.
+	 */
 	pthread_mutex_lock(&gw->pool_mu);
-	if ((rc = pool_alloc(&gw->pool, &s->vip)) == 0) {
+	if (s->ccd.has_ifconfig) {
+		s->vip = s->ccd.ifconfig_addr;
+		how = pool_lease_acquire_addr(&gw->leases, s->cn, (uintptr_t)s,
+		    takeover, s->vip, from);
+	} else
+		how = pool_lease_acquire(&gw->leases, s->cn, (uintptr_t)s,
+		    takeover, &s->vip, from);
+	if (how != POOL_LEASE_FULL) {
 		off = pool_offset(&gw->pool, s->vip);
 		__atomic_store_n(&gw->vip_owner[off], (uint8_t)(w->idx + 1),
 		    __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&gw->pool_mu);
-	if (rc == -1)
+	if (how == POOL_LEASE_FULL)
 		return -1;
+	if (how == POOL_LEASE_TAKEN)
+		log_event(1, "lease-reassigned", "cn=%s vip=%s from_cn=%s",
+		    s->cn, inaddr_str(s->vip, vbuf), from);
 	s->has_vip = true;
 	off = pool_offset(&gw->pool, s->vip);
 	st->by_vip[off] = s;
@@ -257,10 +275,11 @@ session_close(struct session *s, const char *reason)
 		if (off >= 0 && st->by_vip[off] == s)
 			st->by_vip[off] = NULL;
 		pthread_mutex_lock(&gw->pool_mu);
-		if (off >= 0)
+		/* Not if a new session of the CN took the address over. */
+		if (pool_lease_release(&gw->leases, s->vip, (uintptr_t)s) &&
+		    off >= 0)
 			__atomic_store_n(&gw->vip_owner[off], 0,
 			    __ATOMIC_RELEASE);
-		pool_release(&gw->pool, s->vip);
 		pthread_mutex_unlock(&gw->pool_mu);
 	}
 	if (s->peer_id != PKT_PEER_ID_NONE) {
@@ -274,6 +293,7 @@ session_close(struct session *s, const char *reason)
 			ks_free(s->ks[i]);
 	if (s->cert)
 		tlsmem_cert_free(s->cert);
+	ccd_free(&s->ccd);
 	if (s->kc)
 		tlscrypt_free(s->kc);
 	event_free(s->timer);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "ccd.h"
 #include "datachan.h"
 #include "km2.h"
 #include "pkt.h"
@@ -97,6 +98,8 @@ struct session {
 	bool			 authenticated;
 	bool			 use_ekm;
 	enum dc_cipher		 cipher;
+	struct ccd		 ccd;		/* client-config-dir; empty if
+						 * none (read at first auth) */
 	bool			 has_vip;
 	struct in_addr		 vip;
 	bool			 has_vip6;	/* with server-ipv6 */
@@ -147,7 +150,12 @@ struct session	*session_by_vip(struct worker *, struct in_addr);
 /* By tunnel address offset in the pool (IPv4 and IPv6 share it). */
 struct session	*session_by_vip_off(struct worker *, int64_t off);
 
-/* Assigns peer-id and virtual address; -1 if the pool is exhausted. */
+/*
+ * Assigns peer-id and virtual address: s->ccd's ifconfig-push address,
+ * else the CN's previous one, else a free one (pool_reserve.h); without
+ * duplicate-cn, the address of the CN's session being replaced.  -1 if
+ * the pool is exhausted or the ifconfig-push address is in use.
+ */
 int		 session_assign(struct session *);
 /* Moves the session to a new transport address (float). */
 void		 session_move(struct session *, const struct peer_addr *);

@@ -123,6 +123,7 @@ setup(void)
 	write_file("server.crt", CERT_PEM);
 	write_file("server.key", KEY_PEM);
 	write_file("crl.pem", CRL_PEM);
+	ck_assert_int_eq(mkdir(tpath("ccd"), 0700), 0);
 	ta = vec_read(TA_VEC, NULL);
 	write_file("ta.key", ta);
 	free(ta);
@@ -529,11 +530,63 @@ START_TEST(test_err_unknown)
 }
 END_TEST
 
+START_TEST(test_ccd_and_pool_persist)
+{
+	struct cfg *c;
+
+	/* Neither by default. */
+	c = parse_ok(BASE);
+	ck_assert_ptr_null(c->ccd_dir);
+	ck_assert_ptr_null(c->pool_persist);
+	cfg_free(c);
+	/* Relative names are taken from the config's directory; the pool
+	 * file need not exist yet. */
+	c = parse_ok(cat(BASE, "client-config-dir ccd\n"
+	    "ifconfig-pool-persist ipp.txt\n", NULL));
+	ck_assert_str_eq(c->ccd_dir, tpath("ccd"));
+	ck_assert_str_eq(c->pool_persist, tpath("ipp.txt"));
+	ck_assert_int_eq(c->pool_persist_sec, 600);
+	cfg_free(c);
+	write_file("ipp.txt", "alice,10.8.0.2,\n");
+	c = parse_ok(cat(BASE, "client-config-dir ", tpath("ccd"), "\n"
+	    "ifconfig-pool-persist ipp.txt 0\n", NULL));
+	ck_assert_str_eq(c->ccd_dir, tpath("ccd"));
+	ck_assert_int_eq(c->pool_persist_sec, 0);
+	cfg_free(c);
+	ck_assert_ptr_null(parse(cat(BASE, "client-config-dir nope\n",
+	    NULL)));
+	ck_assert_str_eq(err, cat("test.conf:8: client-config-dir: ",
+	    tpath("nope"), ": No such file or directory", NULL));
+	ck_assert_ptr_null(parse(cat(BASE, "client-config-dir ca.crt\n",
+	    NULL)));
+	ck_assert_str_eq(err, cat("test.conf:8: client-config-dir: ",
+	    tpath("ca.crt"), ": not a directory", NULL));
+	expect_err_exact(cat(BASE, "client-config-dir ccd\n"
+	    "client-config-dir ccd\n", NULL),
+	    "test.conf:9: 'client-config-dir' already given on line 8");
+	ck_assert_ptr_null(parse(cat(BASE, "ifconfig-pool-persist "
+	    "nope/ipp.txt\n", NULL)));
+	ck_assert_str_eq(err, cat("test.conf:8: ifconfig-pool-persist: "
+	    "directory ", tpath("nope"), ": No such file or directory", NULL));
+	ck_assert_ptr_null(parse(cat(BASE, "ifconfig-pool-persist ccd\n",
+	    NULL)));
+	ck_assert_str_eq(err, cat("test.conf:8: ifconfig-pool-persist: ",
+	    tpath("ccd"), ": not a regular file", NULL));
+	expect_err_exact(cat(BASE, "ifconfig-pool-persist ipp.txt -1\n",
+	    NULL), "test.conf:8: ifconfig-pool-persist seconds: '-1' is not "
+	    "a number in 0..86400");
+	expect_err_exact(cat(BASE, "ifconfig-pool-persist\n", NULL),
+	    "test.conf:8: wrong number of arguments to "
+	    "'ifconfig-pool-persist' (usage: ifconfig-pool-persist FILE "
+	    "[SECONDS])");
+}
+END_TEST
+
 START_TEST(test_err_unsupported)
 {
 	static const char *const lines[] = {
 		"user nobody", "group nogroup", "status /run/status.log",
-		"ifconfig-pool-persist ipp.txt", "client-connect /bin/true",
+		"ccd-exclusive", "client-connect /bin/true",
 		"learn-address /bin/true", "tls-crypt-v2-verify /bin/true",
 		"server-bridge", "comp-lzo", "cipher AES-256-CBC",
 		"mode server", "tls-server", "ncp-ciphers AES-256-GCM",
@@ -860,7 +913,7 @@ example_text(bool uncomment)
 {
 	const char *top = getenv("MCN_TOP_SRCDIR");
 	char path[1024], *raw, *out, *p, *q;
-	const char *from = "/etc/mycrypnetd/";
+	const char *from = "/etc/mycrypnetd/", *state = "/var/lib/mycrypnetd/";
 
 	if (top != NULL)
 		snprintf(path, sizeof(path), "%s/etc/mycrypnetd.conf", top);
@@ -881,6 +934,9 @@ example_text(bool uncomment)
 		if (strncmp(p, from, strlen(from)) == 0) {
 			q += sprintf(q, "%s/", tmpdir);
 			p += strlen(from);
+		} else if (strncmp(p, state, strlen(state)) == 0) {
+			q += sprintf(q, "%s/", tmpdir);
+			p += strlen(state);
 		} else
 			*q++ = *p++;
 	}
@@ -933,6 +989,9 @@ START_TEST(test_example_config)
 	ck_assert_str_eq(ip(c->local), "192.0.2.1");
 	ck_assert_str_eq(c->crl_pem, CRL_PEM);
 	ck_assert_uint_eq(c->npush, 2);
+	ck_assert_str_eq(c->ccd_dir, tpath("ccd"));
+	ck_assert_str_eq(c->pool_persist, tpath("ipp.txt"));
+	ck_assert_int_eq(c->pool_persist_sec, 600);
 	cfg_free(c);
 	free(ex);
 }
@@ -1003,6 +1062,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_comments_and_blanks);
 	tcase_add_test(tc, test_crlf_and_bom);
 	tcase_add_test(tc, test_keepalive_and_server);
+	tcase_add_test(tc, test_ccd_and_pool_persist);
 	tcase_add_test(tc, test_case_insensitive);
 	suite_add_tcase(s, tc);
 
