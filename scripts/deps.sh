@@ -9,6 +9,7 @@ PKGS=(
 	libjansson-dev check libnftables-dev
 	openvpn iproute2 nftables iperf3 tcpdump iputils-ping procps
 	openssl python3
+	clang libclang-rt-14-dev systemd groff-base
 )
 
 missing=()

@@ -363,6 +363,8 @@ cfg_free(struct cfg *c)
 	free(c->tls_cipher);
 	free(c->tls_ciphersuites);
 	free(c->control_socket);
+	free(c->user);
+	free(c->group);
 	free(c->metrics_listen);
 	explicit_bzero(c, sizeof(*c));
 	free(c);

@@ -121,6 +121,10 @@ struct cfg {
 	int		 explicit_exit_notify;	/* accepted; RESTART is always
 						 * sent on shutdown */
 
+	/* privileges: drop to this user/group after start-up */
+	char		*user;
+	char		*group;
+
 	/* administration (ours) */
 	char		*control_socket;	/* NULL: the default path */
 	char		*metrics_listen;	/* NULL: no metrics endpoint */

@@ -57,6 +57,8 @@ int	cfg_set_duplicate_cn(struct cfg_pstate *, int, char **);
 int	cfg_set_client_to_client(struct cfg_pstate *, int, char **);
 int	cfg_set_explicit_exit_notify(struct cfg_pstate *, int, char **);
 int	cfg_set_control_socket(struct cfg_pstate *, int, char **);
+int	cfg_set_user(struct cfg_pstate *, int, char **);
+int	cfg_set_group(struct cfg_pstate *, int, char **);
 int	cfg_set_server_ipv6(struct cfg_pstate *, int, char **);
 int	cfg_set_listen(struct cfg_pstate *, int, char **);
 /* Fills cfg->udp / cfg->tcp from proto/local/port (no "listen"). */

@@ -314,6 +314,37 @@ cfg_listeners(struct cfg_pstate *ps)
 	return 0;
 }
 
+/* A user or group name (or number), as getpwnam/getgrnam take it. */
+static int
+id_name(struct cfg_pstate *ps, const char *what, const char *s, char **out)
+{
+	const char *p;
+
+	if (*s == '\0' || strlen(s) > 64)
+		return cfg_perr(ps, "%s '%s': not a valid name", what, s);
+	for (p = s; *p; p++)
+		if (!(*p == '_' || *p == '-' || *p == '.' || *p == '$' ||
+		    (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z')))
+			return cfg_perr(ps, "%s '%s': not a valid name", what,
+			    s);
+	if ((*out = strdup(s)) == NULL)
+		return cfg_perr(ps, "%s: out of memory", what);
+	return 0;
+}
+
+int
+cfg_set_user(struct cfg_pstate *ps, int argc, char **argv)
+{
+	return id_name(ps, "user", argv[1], &ps->cfg->user);
+}
+
+int
+cfg_set_group(struct cfg_pstate *ps, int argc, char **argv)
+{
+	return id_name(ps, "group", argv[1], &ps->cfg->group);
+}
+
 int
 cfg_set_control_socket(struct cfg_pstate *ps, int argc, char **argv)
 {

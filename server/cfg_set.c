@@ -658,6 +658,10 @@ const struct cfg_directive cfg_directives[] = {
 	{ "server-ipv6", "NET/PREFIX", "IPv6 inside the tunnel (/64 to /112): "
 	    "the server takes NET::1, clients NET::1000 and up; NATed out of "
 	    "the exit interface.", 1, 1, 0, cfg_set_server_ipv6 },
+	{ "user", "USER", "After start-up, run as USER, keeping only "
+	    "CAP_NET_ADMIN.  Default: stay root.", 1, 1, 0, cfg_set_user },
+	{ "group", "GROUP", "With user: run as GROUP (default: USER's "
+	    "group); members may use mcnctl.", 1, 1, 0, cfg_set_group },
 	{ "control-socket", "PATH", "Ours: the UNIX socket mcnctl talks to.  "
 	    "Default " CONTROL_SOCKET_DEFAULT ".", 1, 1, O,
 	    cfg_set_control_socket },

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/event.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
@@ -33,6 +34,8 @@
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
+#include "privdrop.h"
+#include "sdnotify.h"
 #include "poolfile.h"
 #include "ctlwrap.h"
 #include "tlsmem.h"
@@ -70,6 +73,7 @@ usage(FILE *f)
 }
 
 static void	crl_check_expiry(struct daemon_state *, bool);
+static int	reload_crl1(struct daemon_state *, char *, size_t);
 
 /* The TLS settings of cfg, with crl_pem as the CRL. */
 static void
@@ -149,6 +153,17 @@ log_stats(struct daemon_state *d)
  */
 static int
 reload_crl(struct daemon_state *d, char *rerr, size_t rerrlen)
+{
+	int rc;
+
+	sdnotify_reloading();
+	rc = reload_crl1(d, rerr, rerrlen);
+	sdnotify_ready(NULL);
+	return rc;
+}
+
+static int
+reload_crl1(struct daemon_state *d, char *rerr, size_t rerrlen)
 {
 	struct gw *gw = &d->gw;
 	const struct cfg *cfg = gw->cfg;
@@ -386,9 +401,48 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		log_at(1, "%s received, telling clients to reconnect and "
 		    "shutting down", strsignal((int)sig));
 		d->stopping = true;
+		sdnotify_stopping();
 		shutdown_workers(d);
 		event_base_loopexit(d->base, NULL);
 	}
+}
+
+/*
+ * user/group: give the control socket to the group, then become the user
+ * with CAP_NET_ADMIN only.  What is re-read later (the CRL on reload, the
+ * client-config-dir files at connect) must stay readable: checked now, so
+ * a wrong mode shows at start, not at the first reload.
+ */
+static int
+drop_privileges(struct daemon_state *d, char *err, size_t errlen)
+{
+	const struct cfg *cfg = d->gw.cfg;
+	uid_t uid;
+	gid_t gid;
+	int fd;
+
+	if (privdrop_resolve(cfg->user, cfg->group, &uid, &gid, err,
+	    errlen) == -1 ||
+	    control_set_owner(d->control, (uid_t)-1, gid, err, errlen) == -1 ||
+	    privdrop(cfg->user, cfg->group, false, err, errlen) == -1)
+		return -1;
+	if (cfg->crl_path != NULL) {
+		if ((fd = open(cfg->crl_path, O_RDONLY | O_CLOEXEC)) == -1) {
+			snprintf(err, errlen, "crl-verify %s is not readable by "
+			    "user %s: %s (SIGHUP could not reload it)",
+			    cfg->crl_path, cfg->user, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	if (cfg->ccd_dir != NULL && access(cfg->ccd_dir, R_OK | X_OK) == -1) {
+		snprintf(err, errlen, "client-config-dir %s is not readable by "
+		    "user %s: %s", cfg->ccd_dir, cfg->user, strerror(errno));
+		return -1;
+	}
+	log_at(1, "running as user %s (uid %u, gid %u) with CAP_NET_ADMIN "
+	    "only", cfg->user, (unsigned)uid, (unsigned)gid);
+	return 0;
 }
 
 static const char *
@@ -612,6 +666,11 @@ run(const char *path)
 		log_warnx("metrics-listen %s: %s", cfg->metrics_listen, err);
 		goto out;
 	}
+	/* Everything privileged is open and no thread runs yet: drop. */
+	if (cfg->user != NULL && drop_privileges(&d, err, sizeof(err)) == -1) {
+		log_warnx("privilege drop: %s", err);
+		goto out;
+	}
 	for (w = 0; w < gw->nworkers; w++)
 		if (worker_spawn(&gw->workers[w], err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
@@ -628,6 +687,8 @@ run(const char *path)
 	    gw->nworkers, gw->nworkers == 1 ? "" : "s",
 	    gw->bpf_steering ? " (peer-id steering)" : "");
 	log_at(1, "Initialization Sequence Completed");
+	if (sdnotify_ready("serving") == -1)
+		log_warn("sd_notify READY");
 	crl_check_expiry(&d, true);
 	if ((d.ev_tick = event_new(d.base, -1, EV_PERSIST, tick_cb, &d)) != NULL)
 		event_add(d.ev_tick, &(struct timeval){ 60, 0 });

@@ -306,18 +306,13 @@ verify(uid_t uid, gid_t gid, uint64_t kept, int ncaps, char *err,
 }
 
 int
-privdrop(const char *user, const char *group, bool keep_bind_service,
-    char *err, size_t errlen)
+privdrop_resolve(const char *user, const char *group, uid_t *uidp,
+    gid_t *gidp, char *err, size_t errlen)
 {
-	const uint64_t kept = privdrop_kept_caps(keep_bind_service);
-	struct capsets cs;
-	char buf[512];
 	uid_t uid = 0;
 	gid_t gid = 0, pgid = 0;
 	bool has_pgid;
-	int c, ncaps;
 
-	/* 1. Preconditions: nothing changes if one of these fails. */
 	if (user == NULL || *user == '\0')
 		return fail(err, errlen, "no user to drop privileges to");
 	if (resolve_user(user, &uid, &pgid, &has_pgid, err, errlen) == -1)
@@ -338,6 +333,25 @@ privdrop(const char *user, const char *group, bool keep_bind_service,
 	if (gid == 0)
 		return fail(err, errlen, "group %s is gid 0 (root's group): "
 		    "refusing it", group != NULL ? group : "(primary)");
+	*uidp = uid;
+	*gidp = gid;
+	return 0;
+}
+
+int
+privdrop(const char *user, const char *group, bool keep_bind_service,
+    char *err, size_t errlen)
+{
+	const uint64_t kept = privdrop_kept_caps(keep_bind_service);
+	struct capsets cs;
+	char buf[512];
+	uid_t uid;
+	gid_t gid;
+	int c, ncaps;
+
+	/* 1. Preconditions: nothing changes if one of these fails. */
+	if (privdrop_resolve(user, group, &uid, &gid, err, errlen) == -1)
+		return -1;
 	if (geteuid() != 0)
 		return fail(err, errlen, "cannot switch to user %s: not running "
 		    "as root (euid %lu)", user, (unsigned long)geteuid());

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Becomes user:group for good.  user and group are names or decimal ids;
@@ -35,6 +36,15 @@
  */
 int	privdrop(const char *user, const char *group, bool keep_bind_service,
 	    char *err, size_t errlen);
+
+/*
+ * The uid and gid privdrop() would switch to, by the same rules (names or
+ * decimal ids, group NULL = the user's primary group, root refused),
+ * changing nothing: for giving files to the group before the drop, e.g.
+ * the control socket.  0 or -1 with the reason in err.
+ */
+int	privdrop_resolve(const char *user, const char *group, uid_t *uid,
+	    gid_t *gid, char *err, size_t errlen);
 
 /* The capability mask privdrop() keeps (bit n = capability n). */
 uint64_t privdrop_kept_caps(bool keep_bind_service);

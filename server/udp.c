@@ -412,7 +412,9 @@ control_input(struct worker *w, const struct peer_addr *from,
 		s = NULL;
 	}
 	if (s == NULL) {
-		if (h.key_id != 0) {
+		/* Shutting down: a client we told to reconnect must not get
+		 * a new session from the daemon that is going away. */
+		if (h.key_id != 0 || w->stopping) {
 			w->ctr.unknown_peer++;
 			goto out;
 		}

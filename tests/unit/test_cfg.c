@@ -585,7 +585,7 @@ END_TEST
 START_TEST(test_err_unsupported)
 {
 	static const char *const lines[] = {
-		"user nobody", "group nogroup", "status /run/status.log",
+		"chroot /var/empty", "mlock", "status /run/status.log",
 		"ccd-exclusive", "client-connect /bin/true",
 		"learn-address /bin/true", "tls-crypt-v2-verify /bin/true",
 		"server-bridge", "comp-lzo", "cipher AES-256-CBC",
@@ -894,7 +894,7 @@ START_TEST(test_table)
 			ck_assert_int_ge(d->max_args, 1);
 	}
 	ck_assert_uint_ge(n, 24);
-	ck_assert_ptr_null(cfg_directive_lookup("user"));
+	ck_assert_ptr_null(cfg_directive_lookup("chroot"));
 	for (i = 0; cfg_unsupported[i] != NULL; i++) {
 		if (i > 0)
 			ck_assert_msg(strcmp(cfg_unsupported[i - 1],
@@ -1038,11 +1038,11 @@ START_TEST(test_load_errors)
 	ck_assert_str_eq(err, cat(tpath("nul.conf"),
 	    ": contains a NUL byte: not a text file", NULL));
 	/* A config error through cfg_load names the path it was given. */
-	write_file("bad.conf", "ca ca.crt\nuser nobody\n");
+	write_file("bad.conf", "ca ca.crt\nchroot /var/empty\n");
 	c = cfg_load(tpath("bad.conf"), err, sizeof(err));
 	ck_assert_ptr_null(c);
 	ck_assert_str_eq(err, cat(tpath("bad.conf"),
-	    ":2: directive 'user' is not supported (yet)", NULL));
+	    ":2: directive 'chroot' is not supported (yet)", NULL));
 }
 END_TEST
 
