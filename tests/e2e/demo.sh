@@ -33,6 +33,9 @@ rig_pki_mcnca 1
 conf=$RIG_WORK/mycrypnetd.conf
 sed "s|/etc/mycrypnetd/|$RIG_WORK/|g" "$MCN_TOP_SRCDIR/etc/mycrypnetd.conf" \
     >"$conf"
+# As a test it may run beside other tests: its own control socket.  Live,
+# the default one, so plain "mcnctl status" works.
+[[ $live -eq 1 ]] || echo "control-socket $RIG_WORK/control.sock" >>"$conf"
 SERVER_LOG=$RIG_WORK/mycrypnetd.log
 start_bg gw "$SERVER_LOG" "$MCN_DAEMON" --config "$conf"
 SERVER_PID=$BG_PID
@@ -67,8 +70,8 @@ cat <<EOF
     ip netns exec $NS_CLIENT ping 10.99.2.2
     ip netns exec $NS_CLIENT iperf3 -c 10.99.2.2
     ip netns exec $NS_INET tcpdump -ni veth0     (sees only 10.99.2.1, the exit NAT)
+    $MCN_TOP_BUILDDIR/mcnctl/mcnctl status          (also --json, stats, kick client1)
     tail -f $SERVER_LOG
-    kill -USR2 $SERVER_PID                        (counters into the log)
 
   Files: $RIG_WORK
     ca/            the CA database made by mcnca (export more profiles:
