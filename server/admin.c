@@ -40,7 +40,7 @@ status_row(struct session *s, void *arg)
 {
 	struct status_walk *sw = arg;
 	struct worker *w = sw->w;
-	const struct cfg *cfg = w->gw->cfg;
+	const struct cfg *cfg = w->cfg;
 	struct control_client row;
 	struct tlsmem_peer tp;
 	struct keystate *ks;

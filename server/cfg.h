@@ -150,6 +150,15 @@ struct cfg	*cfg_parse(const char *name, const char *text,
 void		 cfg_free(struct cfg *);
 
 /*
+ * For a reload: names in changed (a comma list) the settings a running
+ * daemon cannot change that differ between old and new, and puts old's
+ * values back into new, so that new carries only what a reload applies.
+ * Returns how many differ, or -1 (out of memory).
+ */
+int		 cfg_carry_restart(struct cfg *new, const struct cfg *old,
+		    char *changed, size_t cap);
+
+/*
  * The directive table the parser is driven by, exported so docs, the
  * example config and the admin tool can be checked against it.  The array
  * ends with an entry whose name is NULL.  args is the usage after the name
@@ -159,6 +168,7 @@ void		 cfg_free(struct cfg *);
 #define CFG_DIR_REPEAT		0x02	/* may appear more than once */
 #define CFG_DIR_REQUIRED	0x04	/* the file is rejected without it */
 #define CFG_DIR_OURS		0x08	/* ours, not an OpenVPN directive */
+#define CFG_DIR_RELOAD		0x10	/* a reload (SIGHUP) applies changes */
 
 struct cfg_pstate;
 

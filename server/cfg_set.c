@@ -555,6 +555,7 @@ set_exit_interface(struct cfg_pstate *ps, int argc, char **argv)
 #define R	CFG_DIR_REPEAT
 #define Q	CFG_DIR_REQUIRED
 #define O	CFG_DIR_OURS
+#define L	CFG_DIR_RELOAD
 
 const struct cfg_directive cfg_directives[] = {
 	{ "dev", "tun|tunN", "The tun device: 'tun' lets the kernel pick "
@@ -568,11 +569,11 @@ const struct cfg_directive cfg_directives[] = {
 	{ "port", "PORT", "UDP port to listen on.  Default 1194.",
 	    1, 1, 0, set_port },
 	{ "ca", "FILE", "CA certificate(s) (PEM) that client certificates "
-	    "must chain to.", 1, 1, I | Q, set_ca },
+	    "must chain to.", 1, 1, I | Q | L, set_ca },
 	{ "cert", "FILE", "The server's certificate (PEM).",
-	    1, 1, I | Q, set_cert },
+	    1, 1, I | Q | L, set_cert },
 	{ "key", "FILE", "The server's private key (PEM).",
-	    1, 1, I | Q, set_key },
+	    1, 1, I | Q | L, set_key },
 	{ "dh", "none", "Must be 'none': ECDHE is always used.",
 	    1, 1, I | Q, set_dh },
 	{ "tls-auth", "FILE [0|1]", "Static key that HMAC-signs every control "
@@ -583,57 +584,57 @@ const struct cfg_directive cfg_directives[] = {
 	{ "auth", "SHA1|SHA256|SHA512", "HMAC digest for tls-auth.  "
 	    "Default SHA1; clients must match.", 1, 1, 0, set_auth },
 	{ "crl-verify", "FILE", "CRL (PEM) to reject revoked client "
-	    "certificates, read at start-up.", 1, 2, I, set_crl_verify },
+	    "certificates, read at start-up.", 1, 2, I | L, set_crl_verify },
 	{ "topology", "subnet", "Only subnet is implemented (and is the "
 	    "default here).", 1, 1, 0, set_topology },
 	{ "server", "NETWORK NETMASK", "Tunnel subnet (/8 to /29): the "
 	    "server takes .1, clients get the other addresses.",
 	    2, 3, Q, set_server },
 	{ "push", "\"OPTION\"", "Option sent to every client, in order; "
-	    "one option per line, no commas.", 1, 1, R, set_push },
+	    "one option per line, no commas.", 1, 1, R | L, set_push },
 	{ "keepalive", "INTERVAL TIMEOUT", "Ping every INTERVAL s; restart a "
 	    "client after 2*TIMEOUT s of silence; clients get ping INTERVAL, "
-	    "ping-restart TIMEOUT.", 2, 2, 0, set_keepalive },
+	    "ping-restart TIMEOUT.", 2, 2, L, set_keepalive },
 	{ "data-ciphers", "CIPHER[:CIPHER...]", "Data-channel ciphers offered "
 	    "to clients, in preference order.  Default "
 	    CFG_DEFAULT_CIPHERS ".",
-	    1, 1, 0, set_data_ciphers },
-	{ "verb", "0..11", "Log verbosity.  Default 1.", 1, 1, 0, set_verb },
+	    1, 1, L, set_data_ciphers },
+	{ "verb", "0..11", "Log verbosity.  Default 1.", 1, 1, L, set_verb },
 	{ "tun-mtu", "576..9000", "MTU of the tun device (pushed).  "
 	    "Default 1500.", 1, 1, 0, set_tun_mtu },
 	{ "hand-window", "SECONDS", "Time a TLS handshake may take.  "
-	    "Default 60.", 1, 1, 0, set_hand_window },
+	    "Default 60.", 1, 1, L, set_hand_window },
 	{ "reneg-sec", "SECONDS", "Renegotiate data keys this often; 0 "
-	    "never.  Default 3600.", 1, 1, 0, set_reneg_sec },
+	    "never.  Default 3600.", 1, 1, L, set_reneg_sec },
 	{ "persist-key", "", "Accepted: mycrypnetd never rereads keys on a "
-	    "soft restart.", 0, 0, R, set_nothing },
+	    "soft restart.", 0, 0, R | L, set_nothing },
 	{ "persist-tun", "", "Accepted: mycrypnetd never closes the tun "
-	    "device on a soft restart.", 0, 0, R, set_nothing },
+	    "device on a soft restart.", 0, 0, R | L, set_nothing },
 	{ "exit-interface", "IFNAME", "Interface the tunnel subnet is "
 	    "NATed out of.", 1, 1, Q | O, set_exit_interface },
 	{ "workers", "N|auto", "Worker threads, each with its own event loop, "
 	    "socket and tun queue.  Default auto: one per core.",
 	    1, 1, O, set_workers },
 	{ "tran-window", "SECONDS", "After a renegotiation the old key keeps "
-	    "decrypting this long.  Default 60.", 1, 1, 0, cfg_set_tran_window },
+	    "decrypting this long.  Default 60.", 1, 1, L, cfg_set_tran_window },
 	{ "reneg-bytes", "BYTES", "Renegotiate after this many bytes (both "
-	    "directions) on one key; 0 off (default).", 1, 1, 0,
+	    "directions) on one key; 0 off (default).", 1, 1, L,
 	    cfg_set_reneg_bytes },
 	{ "reneg-pkts", "PACKETS", "Renegotiate after this many packets on "
-	    "one key; 0 off (default).", 1, 1, 0, cfg_set_reneg_pkts },
+	    "one key; 0 off (default).", 1, 1, L, cfg_set_reneg_pkts },
 	{ "data-ciphers-fallback", "CIPHER", "Cipher for clients that "
-	    "announce none (pre-2.4 clients).", 1, 1, 0,
+	    "announce none (pre-2.4 clients).", 1, 1, L,
 	    cfg_set_data_ciphers_fallback },
 	{ "tls-version-min", "1.2|1.3 [or-highest]", "Lowest TLS version "
-	    "accepted on the control channel.  Default 1.2.", 1, 2, 0,
+	    "accepted on the control channel.  Default 1.2.", 1, 2, L,
 	    cfg_set_tls_version_min },
-	{ "tls-cipher", "LIST", "OpenSSL cipher list for TLS 1.2.", 1, 1, 0,
+	{ "tls-cipher", "LIST", "OpenSSL cipher list for TLS 1.2.", 1, 1, L,
 	    cfg_set_tls_cipher },
-	{ "tls-ciphersuites", "LIST", "OpenSSL TLS 1.3 ciphersuites.", 1, 1, 0,
+	{ "tls-ciphersuites", "LIST", "OpenSSL TLS 1.3 ciphersuites.", 1, 1, L,
 	    cfg_set_tls_ciphersuites },
 	{ "crl-expired", "warn|reject", "Ours: what an expired CRL means.  "
 	    "warn (default): log it loudly and keep accepting clients; "
-	    "reject: refuse every client, as OpenVPN does.", 1, 1, O,
+	    "reject: refuse every client, as OpenVPN does.", 1, 1, O | L,
 	    cfg_set_crl_expired },
 	{ "tls-crypt", "FILE", "Static key that encrypts and authenticates "
 	    "every control packet (instead of tls-auth).", 1, 1, I,
@@ -641,16 +642,16 @@ const struct cfg_directive cfg_directives[] = {
 	{ "tls-crypt-v2", "FILE [force-cookie|allow-noncookie]", "Server key "
 	    "for per-client tls-crypt keys (instead of tls-auth).", 1, 2, I,
 	    cfg_set_tls_crypt_v2 },
-	{ "max-clients", "N", "Most clients at once.  Default 1024.", 1, 1, 0,
+	{ "max-clients", "N", "Most clients at once.  Default 1024.", 1, 1, L,
 	    cfg_set_max_clients },
 	{ "duplicate-cn", "", "Let several clients use one certificate.  "
-	    "Default: a new login replaces the old session.", 0, 0, 0,
+	    "Default: a new login replaces the old session.", 0, 0, L,
 	    cfg_set_duplicate_cn },
 	{ "client-to-client", "", "Let clients reach each other's tunnel "
-	    "addresses.  Default: they cannot.", 0, 0, 0,
+	    "addresses.  Default: they cannot.", 0, 0, L,
 	    cfg_set_client_to_client },
 	{ "explicit-exit-notify", "[N]", "Accepted: mycrypnetd always tells "
-	    "clients to reconnect (RESTART) when it shuts down.", 0, 1, 0,
+	    "clients to reconnect (RESTART) when it shuts down.", 0, 1, L,
 	    cfg_set_explicit_exit_notify },
 	{ "listen", "udp|udp6|tcp|tcp6 [ADDRESS] PORT", "Ours: a listener; "
 	    "repeat for one UDP and one TCP listener in one process.  Replaces "
@@ -671,7 +672,7 @@ const struct cfg_directive cfg_directives[] = {
 	{ "client-config-dir", "DIR", "Per-client files, DIR/CN or else "
 	    "DIR/DEFAULT: ifconfig-push, push, push-reset, iroute, disable.  "
 	    "Read at each connect; a malformed file refuses that client.",
-	    1, 1, 0, cfg_set_client_config_dir },
+	    1, 1, L, cfg_set_client_config_dir },
 	{ "ifconfig-pool-persist", "FILE [SECONDS]", "CN,address file, so "
 	    "a client gets its previous address after a restart.  Written "
 	    "atomically every SECONDS (default 600) and at exit; 0: read "
@@ -684,6 +685,7 @@ const struct cfg_directive cfg_directives[] = {
 #undef R
 #undef Q
 #undef O
+#undef L
 
 _Static_assert(sizeof(cfg_directives) / sizeof(cfg_directives[0]) <=
     CFG_MAX_DIRECTIVES, "raise CFG_MAX_DIRECTIVES");

@@ -60,7 +60,7 @@ ks_new(struct session *s, uint8_t key_id, uint32_t send_first,
 	replay_init(&ks->rx_replay);
 	ks->started_ms = w->now_ms;
 	ks->must_finish_ms = w->now_ms +
-	    (uint64_t)w->gw->cfg->hand_window * 1000;
+	    (uint64_t)w->cfg->hand_window * 1000;
 	return ks;
 }
 
@@ -234,7 +234,7 @@ auth_failed(struct session *s, struct keystate *ks,
 static void
 occ_options(const struct session *s, char *out, size_t cap)
 {
-	const struct cfg *cfg = s->w->gw->cfg;
+	const struct cfg *cfg = s->w->cfg;
 	char keydir[32] = "";
 
 	if (cfg->tls_auth_dir >= 0)
@@ -249,7 +249,7 @@ occ_options(const struct session *s, char *out, size_t cap)
 static void
 push_reply(struct session *s, struct keystate *ks)
 {
-	const struct cfg *cfg = s->w->gw->cfg;
+	const struct cfg *cfg = s->w->cfg;
 	const char *opts[CFG_MAX_PUSH + CCD_MAX_PUSH + 16];
 	char bufs[12][128], vbuf[INET_ADDRSTRLEN], mbuf[INET_ADDRSTRLEN];
 	char *out;
@@ -333,7 +333,7 @@ push_reply(struct session *s, struct keystate *ks)
 static uint64_t
 reneg_deadline(const struct session *s, uint64_t now)
 {
-	const struct cfg *cfg = s->w->gw->cfg;
+	const struct cfg *cfg = s->w->cfg;
 	uint64_t full = (uint64_t)cfg->reneg_sec * 1000;
 	uint16_t r = 0;
 
@@ -375,7 +375,7 @@ replace_same_cn(struct session *s)
 static int
 ccd_apply(struct session *s, struct keystate *ks)
 {
-	const struct cfg *cfg = s->w->gw->cfg;
+	const struct cfg *cfg = s->w->cfg;
 	char err[512];
 	int r;
 
@@ -405,7 +405,7 @@ static void
 ks_got_km2(struct session *s, struct keystate *ks)
 {
 	struct worker *w = s->w;
-	const struct cfg *cfg = w->gw->cfg;
+	const struct cfg *cfg = w->cfg;
 	struct tlsmem_peer peer;
 	uint8_t kb[KDF_KEY_BLOCK_LEN], msg[1024];
 	char err[256], options[512], cipher[64], abuf[ADDR_STRLEN];
@@ -748,7 +748,7 @@ ctl_deadline(struct session *s)
 bool
 ctl_key_used_up(const struct session *s, const struct keystate *ks)
 {
-	const struct cfg *cfg = s->w->gw->cfg;
+	const struct cfg *cfg = s->w->cfg;
 
 	return ks->tx_pid >= KEY_PID_WRAP ||
 	    (cfg->reneg_bytes > 0 && ks->bytes >= (uint64_t)cfg->reneg_bytes) ||
@@ -759,7 +759,7 @@ void
 ctl_timer(struct session *s)
 {
 	struct worker *w = s->w;
-	const struct cfg *cfg = w->gw->cfg;
+	const struct cfg *cfg = w->cfg;
 	char abuf[ADDR_STRLEN];
 	int i;
 

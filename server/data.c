@@ -39,9 +39,10 @@ tun_write(struct worker *w, const uint8_t *p, size_t len)
 #define POOL_GW		(-2)
 
 static int64_t
-tunnel_dst(const struct gw *gw, const uint8_t *p, int version)
+tunnel_dst(const struct worker *w, const uint8_t *p, int version)
 {
-	const struct cfg *cfg = gw->cfg;
+	const struct gw *gw = w->gw;
+	const struct cfg *cfg = w->cfg;
 	struct in6_addr d6;
 	struct in_addr d4;
 	int64_t off;
@@ -71,7 +72,6 @@ static void
 inner_input(struct session *s, const uint8_t *p, size_t len)
 {
 	struct worker *w = s->w;
-	struct gw *gw = w->gw;
 	int v = len > 0 ? p[0] >> 4 : 0;
 	int64_t off;
 
@@ -97,8 +97,8 @@ inner_input(struct session *s, const uint8_t *p, size_t len)
 	/* The tunnel's addresses other than the gateway's are the other
 	 * clients, reached only with client-to-client; the kernel would
 	 * otherwise route them straight back into the tun. */
-	off = tunnel_dst(gw, p, v);
-	if (!gw->cfg->client_to_client && off != -1 && off != POOL_GW) {
+	off = tunnel_dst(w, p, v);
+	if (!w->cfg->client_to_client && off != -1 && off != POOL_GW) {
 		w->ctr.c2c_dropped++;
 		return;
 	}
@@ -249,7 +249,7 @@ data_tun_input(struct worker *w, const uint8_t *pkt, size_t len)
 		w->ctr.no_route++;
 		return;
 	}
-	if ((off = tunnel_dst(w->gw, pkt, v)) < 0) {
+	if ((off = tunnel_dst(w, pkt, v)) < 0) {
 		w->ctr.no_route++;
 		return;
 	}
@@ -277,7 +277,7 @@ data_tun_input(struct worker *w, const uint8_t *pkt, size_t len)
 void
 data_keepalive(struct session *s)
 {
-	const struct cfg *cfg = s->w->gw->cfg;
+	const struct cfg *cfg = s->w->cfg;
 
 	if (!s->pushed || cfg->ping <= 0)
 		return;

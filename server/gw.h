@@ -89,7 +89,6 @@ struct gw {
 	struct in_addr		 gw_addr;	/* NET+1 on the tun */
 	char			 tun_name[IFNAMSIZ];
 	uint8_t			 cookie_key[32];
-	char			*crl_pem;	/* the CRL in force (PEM) */
 	int64_t			 crl_next_update;
 	uint64_t		 start_wall;
 	bool			 bpf_steering;	/* peer-id steering attached */
@@ -120,6 +119,7 @@ struct session_table {
 
 struct worker {
 	struct gw		*gw;
+	const struct cfg	*cfg;		/* this worker's snapshot */
 	int			 idx;
 	pthread_t		 thread;
 	bool			 running;

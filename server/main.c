@@ -73,7 +73,7 @@ usage(FILE *f)
 }
 
 static void	crl_check_expiry(struct daemon_state *, bool);
-static int	reload_crl1(struct daemon_state *, char *, size_t);
+static int	reload_config1(struct daemon_state *, char *, size_t);
 
 /* The TLS settings of cfg, with crl_pem as the CRL. */
 static void
@@ -152,66 +152,75 @@ log_stats(struct daemon_state *d)
  * next renegotiation.
  */
 static int
-reload_crl(struct daemon_state *d, char *rerr, size_t rerrlen)
+reload_config(struct daemon_state *d, char *rerr, size_t rerrlen)
 {
 	int rc;
 
 	sdnotify_reloading();
-	rc = reload_crl1(d, rerr, rerrlen);
+	rc = reload_config1(d, rerr, rerrlen);
 	sdnotify_ready(NULL);
 	return rc;
 }
 
+/*
+ * SIGHUP and mcnctl reload: re-read the configuration file (and with it
+ * the CRL) and validate it whole; a file that fails changes nothing.  What
+ * a running daemon can change (CFG_DIR_RELOAD: push options, keepalive,
+ * log level, max-clients, ciphers, renegotiation, the CA/cert/key and the
+ * CRL, per-client config...) applies at once without dropping a tunnel;
+ * what it cannot (device, pool, listeners, control-channel keys, user) is
+ * logged as needing a restart and left as it is.  Every worker adopts the
+ * new snapshot and TLS context and re-verifies its clients' certificates,
+ * halting those the new CA/CRL no longer accepts.
+ */
 static int
-reload_crl1(struct daemon_state *d, char *rerr, size_t rerrlen)
+reload_config1(struct daemon_state *d, char *rerr, size_t rerrlen)
 {
 	struct gw *gw = &d->gw;
-	const struct cfg *cfg = gw->cfg;
+	struct cfg *old = gw->cfg, *nw;
 	struct tlsmem_conf tc;
 	struct tlsmem_ctx *ctx;
 	struct wcmd *cmds;
-	char err[512], *text;
-	size_t len;
-	int i, kicked = 0;
+	char err[1024], changed[512];
+	const char *ev;
+	int i, kicked = 0, nrestart;
 
-	if (cfg->crl_path == NULL) {
-		log_warnx("reload: no crl-verify file is configured; nothing "
-		    "to reload");
-		return 0;
+	if ((nw = cfg_load(old->path, err, sizeof(err))) == NULL) {
+		ev = strstr(err, "crl-verify") ? "crl-reload-failed" :
+		    "reload-failed";
+		goto refused;
 	}
-	if (cfg_lex_read_file(cfg->crl_path, &text, &len, err,
-	    sizeof(err)) == -1) {
-		log_event(0, "crl-reload-failed", "file=%s reason=\"%s\" "
-		    "action=\"previous CRL stays in force\"", cfg->crl_path,
-		    err);
-		snprintf(rerr, rerrlen, "%s: %s (previous CRL stays in force)",
-		    cfg->crl_path, err);
-		return -1;
+	if ((nrestart = cfg_carry_restart(nw, old, changed,
+	    sizeof(changed))) == -1) {
+		snprintf(err, sizeof(err), "out of memory");
+		ev = "reload-failed";
+		cfg_free(nw);
+		goto refused;
 	}
-	tls_conf(cfg, text, &tc);
+	tls_conf(nw, nw->crl_pem, &tc);
 	if ((ctx = tlsmem_ctx_new(&tc, err, sizeof(err))) == NULL) {
-		log_event(0, "crl-reload-failed", "file=%s reason=\"%s\" "
-		    "action=\"previous CRL stays in force\"", cfg->crl_path,
-		    err);
-		snprintf(rerr, rerrlen, "%s: %s (previous CRL stays in force)",
-		    cfg->crl_path, err);
-		free(text);
-		return -1;
+		ev = strncmp(err, "crl", 3) == 0 ? "crl-reload-failed" :
+		    "reload-failed";
+		cfg_free(nw);
+		goto refused;
 	}
-	tlsmem_ctx_free(gw->tls);
-	gw->tls = ctx;
-	free(gw->crl_pem);
-	gw->crl_pem = text;
-	__atomic_store_n(&gw->crl_next_update, tlsmem_ctx_crl_next_update(ctx),
-	    __ATOMIC_RELAXED);
+	if (nrestart > 0)
+		log_event(1, "reload-needs-restart", "directives=\"%s\" "
+		    "action=\"running values kept; restart to apply\"",
+		    changed);
+
 	if ((cmds = calloc((size_t)gw->nworkers, sizeof(*cmds))) == NULL) {
+		tlsmem_ctx_free(ctx);
+		cfg_free(nw);
 		snprintf(rerr, rerrlen, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < gw->nworkers; i++) {
-		cmds[i].type = WCMD_TLS_CTX;
-		cmds[i].u.ctx = tlsmem_ctx_ref(ctx);
+		cmds[i].type = WCMD_CFG;
+		cmds[i].u.reload.cfg = nw;
+		cmds[i].u.reload.ctx = tlsmem_ctx_ref(ctx);
 	}
+	/* On a timeout the old snapshot may still be in use: keep it. */
 	if (workers_run_all(gw, cmds) == -1) {
 		snprintf(rerr, rerrlen, "a worker did not answer in time");
 		return -1;
@@ -219,17 +228,33 @@ reload_crl1(struct daemon_state *d, char *rerr, size_t rerrlen)
 	for (i = 0; i < gw->nworkers; i++)
 		kicked += cmds[i].n;
 	free(cmds);
-	log_event(1, "crl-reload", "file=%s next_update=%lld kicked=%d",
-	    cfg->crl_path, (long long)gw->crl_next_update, kicked);
+	tlsmem_ctx_free(gw->tls);
+	gw->tls = ctx;
+	gw->cfg = nw;
+	cfg_free(old);
+	log_set_verb(nw->verb);
+	__atomic_store_n(&gw->crl_next_update, tlsmem_ctx_crl_next_update(ctx),
+	    __ATOMIC_RELAXED);
+	log_event(1, "reload", "file=%s kicked=%d needs_restart=%d",
+	    nw->path, kicked, nrestart);
+	if (nw->crl_pem != NULL)
+		log_event(1, "crl-reload", "file=%s next_update=%lld kicked=%d",
+		    nw->crl_path ? nw->crl_path : "inline",
+		    (long long)gw->crl_next_update, kicked);
 	crl_check_expiry(d, true);
 	return 0;
+ refused:
+	log_event(0, ev, "reason=\"%s\" action=\"running configuration "
+	    "and CRL stay in force\"", err);
+	snprintf(rerr, rerrlen, "%s (the running configuration stays)", err);
+	return -1;
 }
 
 /* The control socket's "reload": the same as SIGHUP. */
 static int
 reload_op(void *arg, char *err, size_t errlen)
 {
-	return reload_crl(arg, err, errlen);
+	return reload_config(arg, err, errlen);
 }
 
 /*
@@ -391,9 +416,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		log_stats(d);
 		return;
 	case SIGHUP:
-		log_at(1, "SIGHUP: reloading the CRL (other configuration "
-		    "changes need a restart in this version)");
-		reload_crl(d, err, sizeof(err));
+		log_at(1, "SIGHUP: reloading the configuration and the CRL");
+		reload_config(d, err, sizeof(err));
 		return;
 	default:
 		if (d->stopping)
@@ -549,7 +573,6 @@ teardown(struct daemon_state *d)
 	pool_leases_free(&gw->leases);
 	pool_free(&gw->pool);
 	tlsmem_ctx_free(gw->tls);
-	free(gw->crl_pem);
 	OPENSSL_cleanse(gw->cookie_key, sizeof(gw->cookie_key));
 }
 
@@ -710,7 +733,7 @@ out:
 	if (d.base)
 		event_base_free(d.base);
 	pthread_mutex_destroy(&gw->pool_mu);
-	cfg_free(cfg);
+	cfg_free(gw->cfg);	/* the newest snapshot: reloads replace it */
 	if (rc == 0)
 		log_at(1, "exited cleanly");
 	return rc;

@@ -167,7 +167,7 @@ session_assign(struct session *s)
 	struct session_table *st = &w->st;
 	char from[POOL_LEASE_CN_MAX + 1], vbuf[INET_ADDRSTRLEN];
 	enum pool_lease_how how;
-	bool takeover = !gw->cfg->duplicate_cn;
+	bool takeover = !w->cfg->duplicate_cn;
 	uint32_t i;
 	int64_t off;
 
@@ -199,8 +199,8 @@ session_assign(struct session *s)
 	s->has_vip = true;
 	off = pool_offset(&gw->pool, s->vip);
 	st->by_vip[off] = s;
-	if (gw->cfg->has_server6) {
-		pool6_addr(&gw->cfg->server6_net, (uint32_t)off, &s->vip6);
+	if (w->cfg->has_server6) {
+		pool6_addr(&w->cfg->server6_net, (uint32_t)off, &s->vip6);
 		s->has_vip6 = true;
 	}
 
@@ -404,7 +404,7 @@ session_ks_ctl(struct session *s)
 static uint64_t
 session_deadline(struct session *s)
 {
-	const struct cfg *cfg = s->w->gw->cfg;
+	const struct cfg *cfg = s->w->cfg;
 	uint64_t t = ctl_deadline(s), d;
 
 	if (s->close_at_ms && s->close_at_ms < t)
@@ -442,7 +442,7 @@ session_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
 	struct worker *w = s->w;
-	const struct cfg *cfg = w->gw->cfg;
+	const struct cfg *cfg = w->cfg;
 
 	worker_clock(w);
 	if (s->close_at_ms && s->close_at_ms <= w->now_ms) {

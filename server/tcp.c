@@ -171,7 +171,7 @@ tcp_first(struct tcpconn *c, const uint8_t *p, size_t len,
     struct ctl_hdr *h, const uint8_t **body, size_t *blen)
 {
 	struct worker *w = c->w;
-	const struct cfg *cfg = w->gw->cfg;
+	const struct cfg *cfg = w->cfg;
 	struct tlscryptv2_ckey ck;
 	struct pkt_body pb;
 	struct session *s;

@@ -176,7 +176,7 @@ reset_reply(struct worker *w, const struct peer_addr *from,
     const struct ctl_hdr *h, const uint8_t *body, size_t blen,
     bool resend_wkc)
 {
-	const struct cfg *cfg = w->gw->cfg;
+	const struct cfg *cfg = w->cfg;
 	struct pkt_body pb;
 	struct pkt_ack ack;
 	struct ctl_hdr rh;
@@ -243,7 +243,7 @@ cookie_echo_shape(uint8_t op, const struct pkt_body *pb)
 static bool
 sessions_full(struct worker *w, const struct peer_addr *from)
 {
-	const struct cfg *cfg = w->gw->cfg;
+	const struct cfg *cfg = w->cfg;
 	char abuf[ADDR_STRLEN];
 
 	if (__atomic_load_n(&w->gw->nsessions, __ATOMIC_RELAXED) <
@@ -285,7 +285,7 @@ static struct session *
 cookie_accept(struct worker *w, const struct peer_addr *from,
     const struct ctl_hdr *h, const uint8_t *body, size_t blen)
 {
-	const struct cfg *cfg = w->gw->cfg;
+	const struct cfg *cfg = w->cfg;
 	struct pkt_body pb;
 	struct session *s;
 	uint8_t akey[ADDR_KEYLEN];
@@ -323,7 +323,7 @@ stateful_accept(struct worker *w, const struct peer_addr *from,
 	struct pkt_body pb;
 	uint8_t sid[PKT_SID_LEN];
 
-	if (w->gw->cfg->tls_crypt_v2_force_cookie) {
+	if (w->cfg->tls_crypt_v2_force_cookie) {
 		w->ctr.bad_cookie++;
 		return NULL;
 	}

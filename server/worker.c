@@ -287,6 +287,15 @@ run_cmd(struct worker *w, struct wcmd *c)
 		session_foreach(w, reverify_one, &rv);
 		c->n = rv.kicked;
 		break;
+	case WCMD_CFG:
+		w->cfg = c->u.reload.cfg;
+		tlsmem_ctx_free(w->tls);
+		w->tls = c->u.reload.ctx;
+		rv.ctx = w->tls;
+		rv.kicked = 0;
+		session_foreach(w, reverify_one, &rv);
+		c->n = rv.kicked;
+		break;
 	case WCMD_STATS:
 		c->ctr = w->ctr;
 		c->sessions = w->st.count;
@@ -450,6 +459,7 @@ worker_init(struct worker *w, struct gw *gw, int idx, char *err,
 	size_t slot = (size_t)cfg->tun_mtu + 256;
 
 	w->gw = gw;
+	w->cfg = gw->cfg;
 	w->idx = idx;
 	pthread_mutex_init(&w->cmd_mu, NULL);
 	w->cmd_efd = w->ho_efd = -1;

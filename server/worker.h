@@ -24,6 +24,7 @@ struct wdone {
 
 enum wcmd_type {
 	WCMD_TLS_CTX,		/* use ctx for new handshakes, re-verify all */
+	WCMD_CFG,		/* a reload: new snapshot and ctx, re-verify */
 	WCMD_STATS,		/* copy the counters into ctr */
 	WCMD_KICK,		/* kick sessions matching target */
 	WCMD_REPLACE_CN,	/* close sessions with cn, except (idx, peer) */
@@ -37,6 +38,10 @@ struct wcmd {
 	struct wdone		*done;		/* NULL: fire and forget */
 	union {
 		struct tlsmem_ctx *ctx;		/* WCMD_TLS_CTX (a reference) */
+		struct {
+			const struct cfg	*cfg;	/* main frees the old */
+			struct tlsmem_ctx	*ctx;	/* a reference */
+		} reload;
 		struct {
 			char	 target[128];
 			bool	 halt;

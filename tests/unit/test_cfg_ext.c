@@ -249,6 +249,53 @@ START_TEST(test_listen)
 }
 END_TEST
 
+/*
+ * etc/mycrypnetd.conf marks each directive with its reload scope, and the
+ * mark agrees with the parser's table (CFG_DIR_RELOAD).
+ */
+START_TEST(test_example_scopes)
+{
+	const char *top = getenv("MCN_TOP_SRCDIR");
+	const struct cfg_directive *d;
+	char path[1024], *buf, *line, *save, *prev = NULL, name[64];
+	FILE *f;
+	long n;
+	int checked = 0;
+
+	snprintf(path, sizeof(path), "%s/etc/mycrypnetd.conf",
+	    top ? top : VECTORS_DIR "/../..");
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    prev = line, line = strtok_r(NULL, "\n", &save)) {
+		const char *p = line;
+
+		while (*p == ';')
+			p++;
+		if (sscanf(p, "%63[a-z0-9-]", name) != 1 ||
+		    (d = cfg_directive_lookup(name)) == NULL ||
+		    prev == NULL || strncmp(prev, "# [scope: ", 10) != 0)
+			continue;
+		ck_assert_msg(strcmp(prev, (d->flags & CFG_DIR_RELOAD) ?
+		    "# [scope: reload]" : "# [scope: restart]") == 0,
+		    "etc/mycrypnetd.conf: %s is marked \"%s\", the parser "
+		    "says %s", name, prev, (d->flags & CFG_DIR_RELOAD) ?
+		    "reload" : "restart");
+		checked++;
+	}
+	/* Every directive of the table was checked once. */
+	for (d = cfg_directives, n = 0; d->name != NULL; d++)
+		n++;
+	ck_assert_int_eq(checked, n);
+	free(buf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -264,6 +311,7 @@ main(void)
 	tcase_add_test(tc, test_control_protection);
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_listen);
+	tcase_add_test(tc, test_example_scopes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

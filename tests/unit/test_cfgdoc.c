@@ -166,7 +166,7 @@ START_TEST(every_directive_in_man_page)
 {
 	const struct cfg_directive *d;
 	const struct entry *e;
-	bool req;
+	bool req, live;
 
 	load_man();
 	for (d = cfg_directives; d->name != NULL; d++) {
@@ -177,6 +177,12 @@ START_TEST(every_directive_in_man_page)
 		    has_line(e->text, "Scope: SIGHUP"), "mycrypnetd.conf.5: "
 		    "%s does not state its reload scope (a line \"Scope: "
 		    "restart...\" or \"Scope: SIGHUP...\")", d->name);
+		/* The page says what the parser's table says. */
+		live = (d->flags & CFG_DIR_RELOAD) != 0;
+		ck_assert_msg(live == has_line(e->text, "Scope: SIGHUP"),
+		    "mycrypnetd.conf.5: %s is %s on reload but its entry "
+		    "says \"Scope: %s\"", d->name, live ? "applied" :
+		    "not applied", live ? "restart" : "SIGHUP");
 		req = (d->flags & CFG_DIR_REQUIRED) != 0;
 		ck_assert_msg(req == (strstr(e->text, "Required.") != NULL),
 		    "mycrypnetd.conf.5: %s is %srequired but its entry %s "
