@@ -21,7 +21,12 @@
 #define COOKIE_MD_LEN	32
 
 /* Slot offsets accepted by cookie_check, most likely first. */
-static const int cookie_slots[] = { 0, -1, 1, -2 };
+/*
+ * Slots accepted, newest first: the current one and the two before it.
+ * Never a future slot: a cookie can only have been made by this server,
+ * in the past (OpenVPN dropped its +1 the same way, CVE-2025-13086).
+ */
+static const int cookie_slots[] = { 0, -1, -2 };
 
 struct cookie {
 	EVP_MAC_CTX	*ctx;

@@ -6,7 +6,7 @@
  * Our construction (private to the server):
  *   slot = now / ((hand_window + 1) / 2)
  *   Ss   = HMAC-SHA256(key, slot (4, BE) || addr bytes || Sc)[0..7]
- * accepted for slots -2 .. +1 around now.
+ * accepted if made in the current slot or one of the two before it.
  */
 #ifndef MCN_COOKIE_H
 #define MCN_COOKIE_H

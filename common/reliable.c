@@ -229,8 +229,9 @@ rel_ack_take(struct reliable *r, struct pkt_ack *ack, unsigned max,
 	for (i = 0; i < r->n_ack_q && n < max; i++)
 		ack->id[n++] = r->ack_q[i];
 	taken = i;
-	/* Fill the rest with recent ACKs: cheap insurance against loss. */
-	for (i = 0; i < r->n_ack_mru && n < max && n > 0; i++) {
+	/* Fill the rest with recent ACKs, as 2.6 peers do: cheap insurance
+	 * against a lost ACK, on every packet that has room. */
+	for (i = 0; i < r->n_ack_mru && n < max; i++) {
 		for (j = 0; j < n; j++)
 			if (ack->id[j] == r->ack_mru[i])
 				break;

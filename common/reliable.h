@@ -111,8 +111,9 @@ rel_ack_pending(const struct reliable *r)
 
 /*
  * Fills ack with up to max ids: the queued ones first (which then move to
- * the recently-sent list), then recently sent ones to use the free slots.
- * rsid is the peer's session id, required when any ACK is written.
+ * the recently-sent list), then recently sent ones to use the free slots
+ * (so a packet may repeat ACKs even when none is new).  rsid is the peer's
+ * session id, required when any ACK is written.
  */
 void	rel_ack_take(struct reliable *, struct pkt_ack *ack, unsigned max,
 	    const uint8_t rsid[PKT_SID_LEN]);

@@ -221,9 +221,11 @@ reset_reply(struct worker *w, const struct peer_addr *from,
 /*
  * Only the client's first packet after our reset may open a session: its
  * message 1 (the ClientHello, or an empty P_CONTROL_WKC_V1) or a bare ACK
- * of our message 0.  Later packets of a connection we dropped (a refused
- * client still retransmitting) must not resurrect it while the cookie is
- * valid.
+ * of our message 0, so every id it ACKs is our stateless message 0 (or 1,
+ * sent just after).  Later packets of a connection we dropped (a refused,
+ * kicked or replaced client still talking; a 2.6 client repeats old ACKs
+ * such as [3,2,1,0] in every packet) must not resurrect it while the
+ * cookie is valid (OpenVPN 2.6.15 closed the same hole).
  */
 static bool
 cookie_echo_shape(uint8_t op, const struct pkt_body *pb)
@@ -232,12 +234,12 @@ cookie_echo_shape(uint8_t op, const struct pkt_body *pb)
 
 	if (pb->ack.n == 0)
 		return false;
+	for (i = 0; i < pb->ack.n; i++)
+		if (pb->ack.id[i] > 1)
+			return false;
 	if (op == P_CONTROL_V1 || op == P_CONTROL_WKC_V1)
 		return pb->msgid == 1;
-	for (i = 0; i < pb->ack.n; i++)
-		if (pb->ack.id[i] == 0)
-			return true;
-	return false;
+	return op == P_ACK_V1;
 }
 
 static bool

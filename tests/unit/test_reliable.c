@@ -96,9 +96,12 @@ START_TEST(test_ack_mru_fill)
 	rel_ack_take(&r, &a, 4, RSID);
 	ck_assert_uint_eq(a.n, 4);
 	ck_assert_uint_eq(a.id[0], 3);
-	/* Nothing queued: nothing written. */
+	/* Nothing queued: recent ACKs still fill the slots, newest first,
+	 * and the queue stays empty (no bare ACK packet is due). */
 	rel_ack_take(&r, &a, 4, RSID);
-	ck_assert_uint_eq(a.n, 0);
+	ck_assert_uint_eq(a.n, 4);
+	ck_assert_uint_eq(a.id[0], 3);
+	ck_assert(!rel_ack_pending(&r));
 	rel_free(&r);
 }
 END_TEST
