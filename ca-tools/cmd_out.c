@@ -1,7 +1,7 @@
 /*
- * The commands that do not sign: list, gen-tls-auth, export, and the
- * key types the server does not support yet.  Readers hold the shared
- * database lock, so they never see a half-finished update.
+ * The commands that read: list and export (the control-channel keys are
+ * in cmd_wrap.c).  Readers hold the shared database lock, so they never
+ * see a half-finished update.
  */
 #include "config.h"
 
@@ -14,14 +14,12 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "afile.h"
 #include "cmd.h"
 #include "db.h"
 #include "pki.h"
 #include "profile.h"
-#include "statickey.h"
 
 #define ERRLEN	512
 
@@ -78,7 +76,8 @@ list_json(const struct mcnca *m, const struct db *db)
 	int revoked;
 
 	certs = json_array();
-	root = json_pack("{s:s, s:{s:s, s:s, s:o, s:b, s:o}, s:I, s:o, s:o}",
+	root = json_pack("{s:s, s:{s:s, s:s, s:o, s:b, s:o}, s:I, s:o, s:o, "
+	    "s:o}",
 	    "dir", m->dir,
 	    "ca", "cn", db->ca_cn, "serial", db->ca_serial,
 	    "not_after", jtime(db->ca_not_after),
@@ -86,6 +85,7 @@ list_json(const struct mcnca *m, const struct db *db)
 	    "cert", jpath(m->dir, CA_CERT_FILE),
 	    "crl_number", (json_int_t)db->crl_number,
 	    "crl", crl_json(m),
+	    "wrap_keys", cmd_wrap_json(m),
 	    "certs", certs);
 	if (root == NULL)
 		return NULL;
@@ -118,8 +118,8 @@ list_table(json_t *root)
 {
 	json_t *e, *ca = json_object_get(root, "ca");
 	json_t *crl = json_object_get(root, "crl");
-	const char *status;
-	size_t i;
+	const char *status, *kind;
+	size_t i, n;
 
 	printf("CA \"%s\" serial %s, until %s%s\n",
 	    json_string_value(json_object_get(ca, "cn")),
@@ -138,6 +138,17 @@ list_table(json_t *root)
 	else
 		printf("no CRL yet (make one with gen-crl before the server "
 		    "uses crl-verify)\n");
+	n = 0;
+	json_object_foreach(json_object_get(root, "wrap_keys"), kind, e) {
+		if (!json_is_string(e))
+			continue;
+		printf("%s %s %s", n++ == 0 ? "control-channel keys:" : ",",
+		    kind, json_string_value(e));
+	}
+	if (n == 0)
+		printf("no control-channel key yet (make the gateway's with "
+		    "gen-tls-auth, gen-tls-crypt or gen-tls-crypt-v2)");
+	putchar('\n');
 	printf("%-24s %-6s %-8s %-20s %-32s %s\n", "NAME", "TYPE", "STATUS",
 	    "NOT_AFTER", "SERIAL", "REVOKED");
 	json_array_foreach(json_object_get(root, "certs"), i, e) {
@@ -161,26 +172,14 @@ list_table(json_t *root)
 int
 cmd_list(struct mcnca *m, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		CMD_COMMON_OPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	json_t *root = NULL;
 	struct db db;
-	int c, json = 0, lock = -1, rc = MCNCA_EXIT_FAIL;
+	int json, lock = -1, rc;
 
 	memset(&db, 0, sizeof(db));
-	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (cmd_common_opt(m, c, optarg) == -1)
-			return cmd_usage(argv[0], NULL);
-	}
-	if (optind != argc)
-		return cmd_usage(argv[0], "unexpected \"%s\"", argv[optind]);
-	if (cmd_need_dir(m, argv[0]) != 0)
-		return MCNCA_EXIT_USAGE;
+	if ((rc = cmd_args_flag(m, argc, argv, "json", 0, &json)) != 0)
+		return rc;
+	rc = MCNCA_EXIT_FAIL;
 	if ((lock = cmd_open_db(m, 0, &db)) == -1) {
 		goto out;
 	}
@@ -208,81 +207,15 @@ out:
 	return rc;
 }
 
-/* --- gen-tls-auth ------------------------------------------------------- */
-
-int
-cmd_tlsauth(struct mcnca *m, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		CMD_COMMON_OPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	uint8_t key[STATICKEY_LEN];
-	char text[1024], path[PATH_MAX], err[ERRLEN];
-	int c, force = 0, lock = -1, n, rc = MCNCA_EXIT_FAIL;
-
-	while ((c = getopt_long(argc, argv, "d:f", opts, NULL)) != -1) {
-		if (c == 'f')
-			force = 1;
-		else if (cmd_common_opt(m, c, optarg) == -1)
-			return cmd_usage(argv[0], NULL);
-	}
-	if (optind != argc)
-		return cmd_usage(argv[0], "unexpected \"%s\"", argv[optind]);
-	if (cmd_need_dir(m, argv[0]) != 0)
-		return MCNCA_EXIT_USAGE;
-	if (afile_join(path, sizeof(path), m->dir, TLS_AUTH_FILE) == -1)
-		return cmd_fail("%s: path too long", m->dir);
-	if ((lock = cmd_open_db(m, 1, NULL)) == -1)
-		return MCNCA_EXIT_FAIL;
-	if ((n = afile_exists(path, err, sizeof(err))) != 0) {
-		if (n == -1)
-			cmd_fail("%s", err);
-		else if (!force)
-			cmd_fail("%s exists; replacing it locks out every "
-			    "client until it gets a new profile (use --force "
-			    "to do so)", path);
-		if (n == -1 || !force)
-			goto out;
-	}
-	if (RAND_bytes(key, sizeof(key)) != 1 ||
-	    (n = statickey_format(key, text, sizeof(text))) < 0) {
-		cmd_fail("cannot make a key");
-		goto out;
-	}
-	if (afile_write(path, text, (size_t)n, 0600, err, sizeof(err)) == -1) {
-		cmd_fail("%s", err);
-		goto out;
-	}
-	printf("tls-auth key %s\n  server: tls-auth %s 0 (and the same "
-	    "\"auth\" as the profiles)\n  clients: inline in every exported "
-	    "profile, with key-direction 1\n", path, path);
-	rc = 0;
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(text, sizeof(text));
-	close(lock);
-	return rc;
-}
-
-int
-cmd_unsupported(struct mcnca *m, int argc, char **argv)
-{
-	return cmd_fail("%s: not supported yet: mycrypnetd does not "
-	    "implement tls-crypt or tls-crypt-v2; use gen-tls-auth", argv[0]);
-}
-
 /* --- export ------------------------------------------------------------- */
 
 struct files {
-	char	*ca, *cert, *key, *ta;
-	size_t	 keylen, talen;
+	char	*ca, *cert, *key;
+	size_t	 keylen;
 };
 
 static int
-read_rel(const char *dir, const char *rel, char **out, size_t *len,
-    const char *hint)
+read_rel(const char *dir, const char *rel, char **out, size_t *len)
 {
 	char path[PATH_MAX], err[ERRLEN];
 	size_t n;
@@ -293,7 +226,7 @@ read_rel(const char *dir, const char *rel, char **out, size_t *len,
 	}
 	if (afile_read(path, out, len != NULL ? len : &n, err,
 	    sizeof(err)) == -1) {
-		cmd_fail("%s%s", err, hint);
+		cmd_fail("%s", err);
 		return -1;
 	}
 	return 0;
@@ -306,20 +239,21 @@ cmd_export(struct mcnca *m, int argc, char **argv)
 		{ "os", required_argument, NULL, 'O' },
 		{ "remote", required_argument, NULL, 'r' },
 		{ "auth", required_argument, NULL, 'a' },
+		{ "wrap", required_argument, NULL, 'w' },
 		{ "out", required_argument, NULL, 'o' },
 		CMD_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct profile_remote remotes[PROFILE_REMOTES_MAX];
 	char err[ERRLEN], auth[8], when[DB_TIME_LEN], comment[160];
-	const char *out = NULL, *ta_block;
-	uint8_t tak[STATICKEY_LEN];
+	char what[DB_NAME_MAX + 96];
+	const char *out = NULL;
 	struct files f = { 0 };
 	struct profile p;
 	struct db_entry *e;
 	struct db db;
-	char *text = NULL;
-	int c, have_os = 0, lock = -1, rc = MCNCA_EXIT_FAIL;
+	char *text = NULL, *wrap_key = NULL;
+	int c, have_os = 0, have_wrap = 0, lock = -1, rc = MCNCA_EXIT_FAIL;
 
 	memset(&p, 0, sizeof(p));
 	memset(&db, 0, sizeof(db));
@@ -346,6 +280,12 @@ cmd_export(struct mcnca *m, int argc, char **argv)
 			    sizeof(err)) == -1)
 				return cmd_usage(argv[0], "%s", err);
 			break;
+		case 'w':
+			if (profile_wrap_parse(optarg, &p.wrap, err,
+			    sizeof(err)) == -1)
+				return cmd_usage(argv[0], "%s", err);
+			have_wrap = 1;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -366,79 +306,48 @@ cmd_export(struct mcnca *m, int argc, char **argv)
 	p.remotes = remotes;
 	p.auth = auth;
 
-	if ((lock = cmd_open_db(m, 0, &db)) == -1) {
+	if ((lock = cmd_open_db(m, 0, &db)) == -1)
 		goto done;
-	}
-	if ((e = db_find_valid(&db, p.name)) == NULL) {
-		cmd_fail("no valid certificate named \"%s\" (see mcnca -d %s "
-		    "list)", p.name, m->dir);
+	if ((e = cmd_find_client(m, &db, p.name)) == NULL)
 		goto done;
-	}
+	if (read_rel(m->dir, CA_CERT_FILE, &f.ca, NULL) == -1 ||
+	    read_rel(m->dir, e->cert, &f.cert, NULL) == -1 ||
+	    read_rel(m->dir, e->key, &f.key, &f.keylen) == -1)
+		goto done;
+	if ((rc = cmd_wrap_block(m, argv[0], have_wrap, &p.wrap, e,
+	    &wrap_key)) != 0)
+		goto done;
+	rc = MCNCA_EXIT_FAIL;
 	db_time_fmt(e->not_after, when);
-	if (e->kind != DB_KIND_CLIENT) {
-		cmd_fail("\"%s\" is a server certificate; profiles are made "
-		    "for clients (issue-client)", p.name);
-		goto done;
-	}
-	if (e->not_after <= m->now) {
-		cmd_fail("the certificate of \"%s\" expired on %s; revoke it "
-		    "and issue a new one", p.name, when);
-		goto done;
-	}
-	if (db.ca_not_after <= m->now) {
-		cmd_fail("the CA certificate expired; no client can connect");
-		goto done;
-	}
-	if (read_rel(m->dir, CA_CERT_FILE, &f.ca, NULL, "") == -1 ||
-	    read_rel(m->dir, e->cert, &f.cert, NULL, "") == -1 ||
-	    read_rel(m->dir, e->key, &f.key, &f.keylen, "") == -1 ||
-	    read_rel(m->dir, TLS_AUTH_FILE, &f.ta, &f.talen,
-	    " (make it with: mcnca -d DIR gen-tls-auth)") == -1)
-		goto done;
-	if (statickey_parse(f.ta, f.talen, tak, err, sizeof(err)) == -1) {
-		cmd_fail("%s/%s: %s", m->dir, TLS_AUTH_FILE, err);
-		goto done;
-	}
-	OPENSSL_cleanse(tak, sizeof(tak));
-	/* Inline only the key block, not the file's comment header. */
-	ta_block = strstr(f.ta, "-----BEGIN OpenVPN Static key V1-----");
 	snprintf(comment, sizeof(comment), "Certificate serial %s, valid "
 	    "until %s.  Made by mcnca.", e->serial, when);
 	p.ca_pem = f.ca;
 	p.cert_pem = f.cert;
 	p.key_pem = f.key;
-	p.tls_auth = ta_block;
+	p.wrap_key = wrap_key;
 	p.comment = comment;
 	if ((text = profile_render(&p, err, sizeof(err))) == NULL) {
 		cmd_fail("%s", err);
 		goto done;
 	}
-	if (out != NULL) {
-		if (afile_write(out, text, strlen(text), 0600, err,
-		    sizeof(err)) == -1) {
-			cmd_fail("%s", err);
-			goto done;
-		}
-		fprintf(stderr, "mcnca: wrote %s (%s profile for \"%s\"; it "
-		    "holds the private key)\n", out, profile_os_str(p.os),
-		    p.name);
-	} else if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
-		cmd_fail("stdout: %s", strerror(errno));
-		goto done;
-	}
-	rc = 0;
+	snprintf(what, sizeof(what), "%s profile for \"%s\", %s; it holds "
+	    "the private key", profile_os_str(p.os), p.name,
+	    profile_wrap_str(p.wrap));
+	if ((rc = cmd_output(out, text, what)) == 0)
+		cmd_wrap_note(m, p.wrap, p.wrap == PROFILE_TLS_AUTH ? auth :
+		    NULL);
 done:
 	if (text != NULL) {
 		OPENSSL_cleanse(text, strlen(text));
 		free(text);
 	}
+	if (wrap_key != NULL) {
+		OPENSSL_cleanse(wrap_key, strlen(wrap_key));
+		free(wrap_key);
+	}
 	if (f.key != NULL) {
 		OPENSSL_cleanse(f.key, f.keylen);
 		free(f.key);
-	}
-	if (f.ta != NULL) {
-		OPENSSL_cleanse(f.ta, f.talen);
-		free(f.ta);
 	}
 	free(f.ca);
 	free(f.cert);

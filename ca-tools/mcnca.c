@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,18 +37,21 @@ static const struct command {
 	{ "revoke", cmd_revoke, "NAME [--reason REASON]",
 	    "revoke NAME's valid certificate (then run gen-crl)" },
 	{ "gen-crl", cmd_gencrl, "[--days N] [--out FILE]",
-	    "write the CRL (DIR/crl.pem) for the server's crl-verify" },
+	    "write the CRL DIR/crl.pem for crl-verify" },
 	{ "list", cmd_list, "[--json]",
 	    "certificates: name, type, status, expiry, serial" },
-	{ "gen-tls-auth", cmd_tlsauth, "[--force]",
+	{ "gen-tls-auth", cmd_genkey, "[--force]",
 	    "make the tls-auth key DIR/ta.key" },
+	{ "gen-tls-crypt", cmd_genkey, "[--force]",
+	    "make the tls-crypt key DIR/tc.key" },
+	{ "gen-tls-crypt-v2", cmd_genkey, "[--force]",
+	    "make the server key DIR/tls-crypt-v2-server.key" },
+	{ "gen-tls-crypt-v2-client", cmd_v2client, "NAME [--out FILE]",
+	    "NAME's own tls-crypt-v2 client key" },
 	{ "export", cmd_export, "NAME --os linux|windows|macos|android|ios "
-	    "--remote HOST[:PORT][/udp|tcp]... [--auth DIGEST] [--out FILE]",
+	    "--remote HOST[:PORT][/udp|tcp]... [--auth DIGEST] "
+	    "[--wrap tls-auth|tls-crypt|tls-crypt-v2] [--out FILE]",
 	    "write NAME's self-contained .ovpn profile" },
-	{ "gen-tls-crypt", cmd_unsupported, "",
-	    "not supported yet (the server has no tls-crypt)" },
-	{ "gen-tls-crypt-v2", cmd_unsupported, "",
-	    "not supported yet (the server has no tls-crypt-v2)" },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -111,6 +115,30 @@ cmd_common_opt(struct mcnca *m, int c, const char *arg)
 }
 
 int
+cmd_args_flag(struct mcnca *m, int argc, char **argv, const char *flag,
+    char letter, int *set)
+{
+	const struct option opts[] = {
+		{ flag, no_argument, NULL, 'F' },
+		CMD_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	char shorts[] = { 'd', ':', letter, '\0' };
+	int c;
+
+	*set = 0;
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (c == 'F' || (letter != '\0' && c == letter))
+			*set = 1;
+		else if (cmd_common_opt(m, c, optarg) == -1)
+			return cmd_usage(argv[0], NULL);
+	}
+	if (optind != argc)
+		return cmd_usage(argv[0], "unexpected \"%s\"", argv[optind]);
+	return cmd_need_dir(m, argv[0]);
+}
+
+int
 cmd_need_dir(const struct mcnca *m, const char *cmd)
 {
 	if (m->dir != NULL && m->dir[0] != '\0')
@@ -168,6 +196,81 @@ cmd_open_db(const struct mcnca *m, int exclusive, struct db *db)
 	return lock;
 }
 
+struct db_entry *
+cmd_find_client(const struct mcnca *m, struct db *db, const char *name)
+{
+	char when[DB_TIME_LEN];
+	struct db_entry *e;
+
+	if ((e = db_find_valid(db, name)) == NULL) {
+		cmd_fail("no valid certificate named \"%s\" (see mcnca -d %s "
+		    "list)", name, m->dir);
+		return NULL;
+	}
+	if (e->kind != DB_KIND_CLIENT) {
+		cmd_fail("\"%s\" is a server certificate; profiles and client "
+		    "keys are made for clients (issue-client)", name);
+		return NULL;
+	}
+	if (e->not_after <= m->now) {
+		db_time_fmt(e->not_after, when);
+		cmd_fail("the certificate of \"%s\" expired on %s; revoke it "
+		    "and issue a new one", name, when);
+		return NULL;
+	}
+	if (db->ca_not_after <= m->now) {
+		cmd_fail("the CA certificate expired; no client can connect");
+		return NULL;
+	}
+	return e;
+}
+
+int
+cmd_output(const char *out, const char *text, const char *what)
+{
+	char err[512];
+
+	if (out == NULL) {
+		if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
+			return cmd_fail("stdout: %s", strerror(errno));
+		return 0;
+	}
+	if (afile_write(out, text, strlen(text), 0600, err,
+	    sizeof(err)) == -1)
+		return cmd_fail("%s", err);
+	fprintf(stderr, "mcnca: wrote %s (%s)\n", out, what);
+	return 0;
+}
+
+#define USAGE_NAME_W	23	/* the longest command name */
+#define USAGE_ARGS_COL	(2 + USAGE_NAME_W + 3)
+#define USAGE_COLS	79
+
+/* A command's arguments under its help text, wrapped between words. */
+static void
+usage_args(FILE *f, const char *args)
+{
+	const char *p = args;
+	int col = 0, n;
+
+	while (*p != '\0') {
+		n = (int)strcspn(p, " ");
+		if (col == 0 || col + 1 + n > USAGE_COLS) {
+			fprintf(f, "%s%*s", col == 0 ? "" : "\n",
+			    USAGE_ARGS_COL, "");
+			col = USAGE_ARGS_COL;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", n, p);
+		col += n;
+		p += n;
+		p += strspn(p, " ");
+	}
+	fputc('\n', f);
+}
+
 static int
 usage(FILE *f, int status)
 {
@@ -178,11 +281,16 @@ usage(FILE *f, int status)
 	    "DIR is the CA database (default $%s).  The CA key passphrase "
 	    "comes from\n--pass-file, $MCNCA_PASS, or a prompt on the "
 	    "terminal.\nKey TYPE: rsa:2048, rsa:3072, rsa:4096, ec:P-256 "
-	    "(default), ec:P-384.\n\n", MCNCA_DIR_ENV);
+	    "(default), ec:P-384.\nControl-channel key: the gateway uses "
+	    "one of tls-auth, tls-crypt,\ntls-crypt-v2; gen-KIND makes it "
+	    "and export puts it in the profile\n(tls-crypt-v2: a fresh client "
+	    "key per export).  With several in DIR,\nexport --wrap KIND says "
+	    "which.\n\n", MCNCA_DIR_ENV);
 	for (i = 0; i < NCOMMANDS; i++) {
-		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-*s %s\n", USAGE_NAME_W, commands[i].name,
+		    commands[i].help);
 		if (commands[i].args[0] != '\0')
-			fprintf(f, "  %-16s   %s\n", "", commands[i].args);
+			usage_args(f, commands[i].args);
 	}
 	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage error.\n");
 	return status;

@@ -1,10 +1,11 @@
 /*
  * Client profiles.  Every profile holds what the OpenVPN 2.6 client and
- * OpenVPN Connect (openvpn3) need to reach mycrypnetd with tls-auth:
- * the same "auth" digest as the server (it is neither negotiated nor
- * pushable, spec §2.2), key-direction 1 against the server's 0, and
- * "remote-cert-tls server" (which the server certificate satisfies with
- * keyUsage + EKU serverAuth, spec §13).  The per-platform lines differ
+ * OpenVPN Connect (openvpn3) need to reach mycrypnetd: the same "auth"
+ * digest as the server (it is neither negotiated nor pushable, spec
+ * §2.2), the control-channel key the server expects (tls-auth with
+ * key-direction 1 against the server's 0, tls-crypt, or a tls-crypt-v2
+ * client key), and "remote-cert-tls server" (which the server
+ * certificate satisfies with keyUsage + EKU serverAuth, spec §13).  The per-platform lines differ
  * only where a client would otherwise fail or leak; doc/profiles.md has
  * the reasons.
  */
@@ -29,17 +30,33 @@ static const char *const os_names[] = {
 
 #define NOS	(sizeof(os_names) / sizeof(os_names[0]))
 
+static const char *const wrap_names[PROFILE_NWRAPS] = {
+	[PROFILE_TLS_AUTH] = "tls-auth",
+	[PROFILE_TLS_CRYPT] = "tls-crypt",
+	[PROFILE_TLS_CRYPT_V2] = "tls-crypt-v2",
+};
+
+/* The index of s in names (case-insensitive), or -1. */
+static int
+name_index(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 int
 profile_os_parse(const char *s, enum profile_os *os, char *err,
     size_t errlen)
 {
-	size_t i;
+	int i;
 
-	for (i = 0; i < NOS; i++) {
-		if (strcasecmp(s, os_names[i]) == 0) {
-			*os = (enum profile_os)i;
-			return 0;
-		}
+	if ((i = name_index(os_names, NOS, s)) >= 0) {
+		*os = (enum profile_os)i;
+		return 0;
 	}
 	snprintf(err, errlen, "unknown --os \"%s\" (linux, windows, macos, "
 	    "android, ios)", s);
@@ -50,6 +67,27 @@ const char *
 profile_os_str(enum profile_os os)
 {
 	return (size_t)os < NOS ? os_names[os] : "?";
+}
+
+int
+profile_wrap_parse(const char *s, enum profile_wrap *w, char *err,
+    size_t errlen)
+{
+	int i;
+
+	if ((i = name_index(wrap_names, PROFILE_NWRAPS, s)) >= 0) {
+		*w = (enum profile_wrap)i;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown --wrap \"%s\" (tls-auth, tls-crypt, "
+	    "tls-crypt-v2)", s);
+	return -1;
+}
+
+const char *
+profile_wrap_str(enum profile_wrap w)
+{
+	return (size_t)w < PROFILE_NWRAPS ? wrap_names[w] : "?";
 }
 
 /* A DNS name or an IPv4 address as OpenVPN's "remote" takes it. */
@@ -172,13 +210,11 @@ profile_auth_parse(const char *s, char out[8], char *err, size_t errlen)
 {
 	/* What mycrypnetd's "auth" accepts (server/cfg_set.c). */
 	static const char *const ok[] = { "SHA1", "SHA256", "SHA512" };
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		if (strcasecmp(s, ok[i]) == 0) {
-			snprintf(out, 8, "%s", ok[i]);
-			return 0;
-		}
+	if ((i = name_index(ok, sizeof(ok) / sizeof(ok[0]), s)) >= 0) {
+		snprintf(out, 8, "%s", ok[i]);
+		return 0;
 	}
 	snprintf(err, errlen, "--auth \"%s\" is not one of SHA1, SHA256, "
 	    "SHA512 (it must equal the server's auth)", s);
@@ -248,6 +284,10 @@ profile_render(const struct profile *p, char *err, size_t errlen)
 	FILE *f;
 	int ok = -1;
 
+	if ((size_t)p->wrap >= PROFILE_NWRAPS) {
+		snprintf(err, errlen, "unknown control-channel wrap");
+		return NULL;
+	}
 	if (p->nremotes == 0 || p->nremotes > PROFILE_REMOTES_MAX) {
 		snprintf(err, errlen, "a profile needs 1 to %d --remote",
 		    PROFILE_REMOTES_MAX);
@@ -275,14 +315,17 @@ profile_render(const struct profile *p, char *err, size_t errlen)
 	    "persist-tun\n"
 	    "remote-cert-tls server\n"
 	    "# Must equal the server's \"auth\": it is not negotiated.\n"
-	    "auth %s\n"
-	    "key-direction 1\n"
-	    "verb 3\n", p->auth);
+	    "auth %s\n", p->auth);
+	/* tls-crypt(-v2) keys have fixed directions: no key-direction. */
+	if (p->wrap == PROFILE_TLS_AUTH)
+		fputs("key-direction 1\n", f);
+	fputs("verb 3\n", f);
 	put_platform(f, p->os);
 	if (put_block(f, "ca", p->ca_pem, err, errlen) == -1 ||
 	    put_block(f, "cert", p->cert_pem, err, errlen) == -1 ||
 	    put_block(f, "key", p->key_pem, err, errlen) == -1 ||
-	    put_block(f, "tls-auth", p->tls_auth, err, errlen) == -1)
+	    put_block(f, profile_wrap_str(p->wrap), p->wrap_key, err,
+	    errlen) == -1)
 		goto out;
 	ok = 0;
 out:

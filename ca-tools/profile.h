@@ -12,6 +12,20 @@
 #define PROFILE_PORT_DEFAULT	1194
 #define PROFILE_AUTH_DEFAULT	"SHA256"	/* etc/mycrypnetd.conf's auth */
 
+/*
+ * The control-channel protection a profile carries, as the server must be
+ * configured: tls-auth (with key-direction 1 against the server's 0),
+ * tls-crypt (one key for every client) or tls-crypt-v2 (each profile its
+ * own client key, wrapped with the server key).
+ */
+enum profile_wrap {
+	PROFILE_TLS_AUTH,
+	PROFILE_TLS_CRYPT,
+	PROFILE_TLS_CRYPT_V2
+};
+
+#define PROFILE_NWRAPS	3
+
 enum profile_os {
 	PROFILE_LINUX,
 	PROFILE_WINDOWS,
@@ -35,13 +49,21 @@ struct profile {
 	const char			*ca_pem;
 	const char			*cert_pem;
 	const char			*key_pem;
-	const char			*tls_auth;	/* static key text */
+	enum profile_wrap		 wrap;
+	const char			*wrap_key;	/* static key or v2
+							 * client key text */
 	const char			*comment;	/* one line, or NULL */
 };
 
 int		 profile_os_parse(const char *s, enum profile_os *os,
 		    char *err, size_t errlen);
 const char	*profile_os_str(enum profile_os os);
+
+/* "tls-auth", "tls-crypt" or "tls-crypt-v2": the directive, the inline
+ * block's tag and the --wrap value alike. */
+int		 profile_wrap_parse(const char *s, enum profile_wrap *w,
+		    char *err, size_t errlen);
+const char	*profile_wrap_str(enum profile_wrap w);
 
 /*
  * HOST[:PORT][/udp|/tcp]; an IPv6 address in brackets ([2001:db8::1]:443)

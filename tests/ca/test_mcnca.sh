@@ -5,9 +5,11 @@
 #
 #   init (encrypted CA key) -> issue-server / issue-client -> openssl
 #   verify with purposes -> revoke + gen-crl -> openssl verify -crl_check
-#   -> list --json -> gen-tls-auth -> export per OS -> every error path
-#   the issue names (wrong passphrase, duplicate, unknown NAME, corrupt
-#   index, expired CA) -> the lock under concurrent writers.
+#   -> list --json -> gen-tls-auth -> export per OS -> gen-tls-crypt,
+#   gen-tls-crypt-v2, gen-tls-crypt-v2-client and export --wrap (keys
+#   read back, compared in shape with openvpn --genkey's) -> every error
+#   path the issue names (wrong passphrase, duplicate, unknown NAME,
+#   corrupt index, expired CA) -> the lock under concurrent writers.
 #
 # Needs the built ca-tools/mcnca, openssl and python3; exits 77 (skip)
 # without them.  Runs unprivileged, never prompts (no passphrase ever
@@ -255,8 +257,6 @@ refuse 1 'use --force' -d "$db" gen-tls-auth
 run -d "$db" gen-tls-auth --force
 [[ $(sha256sum <"$db/ta.key") != "$sum" ]] || fail "--force kept the old key"
 ok
-refuse 1 'not supported yet' -d "$db" gen-tls-crypt
-refuse 1 'not supported yet' -d "$db" gen-tls-crypt-v2
 
 # --- export ---------------------------------------------------------------
 # block BLOCK FILE: the contents of <BLOCK> ... </BLOCK> in FILE.
@@ -339,6 +339,156 @@ if command -v openvpn >/dev/null; then
 	ok
 else
 	echo "note: openvpn not installed, profiles not parsed"
+fi
+
+# --- tls-crypt, tls-crypt-v2 ----------------------------------------------
+# pem_bytes FILE: the length of the first PEM block's contents.
+pem_bytes()
+{
+	python3 - "$1" <<'EOF'
+import base64, sys
+t = open(sys.argv[1]).read().split("-----")
+print(len(base64.b64decode("".join(t[2].split()))))
+EOF
+}
+# shape FILE: the key file with every key line blanked (hex or base64).
+shape() { sed -E 's/^[0-9a-f]{32}$/HEX/; s/^[A-Za-z0-9+\/=]{4,64}$/B64/' "$1"; }
+
+refuse 1 'No such file.*gen-tls-crypt\)' -d "$db" export client1 --os linux \
+    --remote h --wrap tls-crypt
+run -d "$db" gen-tls-crypt
+grep -qx "  server: tls-crypt $db/tc.key" out || { cat out; fail "gen-tls-crypt: server line"; }
+[[ $(mode "$db/tc.key") == 600 ]] || fail "tc.key mode"
+[[ $(grep -c '^[0-9a-f]\{32\}$' "$db/tc.key") -eq 16 ]] || fail "tc.key format"
+cmp -s "$db/tc.key" "$db/ta.key" && fail "tc.key is ta.key"
+sum=$(sha256sum <"$db/tc.key")
+refuse 1 'tc.key exists.*--force' -d "$db" gen-tls-crypt
+[[ $(sha256sum <"$db/tc.key") == "$sum" ]] || fail "gen-tls-crypt overwrote tc.key"
+run -d "$db" gen-tls-crypt --force
+[[ $(sha256sum <"$db/tc.key") != "$sum" && $(mode "$db/tc.key") == 600 ]] ||
+    fail "gen-tls-crypt --force"
+ok
+
+refuse 1 'tls-crypt-v2-server.key: No such file.*gen-tls-crypt-v2\)' \
+    -d "$db" gen-tls-crypt-v2-client client1
+run -d "$db" gen-tls-crypt-v2
+v2srv=$db/tls-crypt-v2-server.key
+grep -qx "  server: tls-crypt-v2 $v2srv" out || { cat out; fail "gen-tls-crypt-v2: server line"; }
+[[ $(mode "$v2srv") == 600 ]] || fail "server key mode"
+head -n 1 "$v2srv" | grep -qx -- '-----BEGIN OpenVPN tls-crypt-v2 server key-----' &&
+    [[ $(pem_bytes "$v2srv") -eq 128 ]] || { cat "$v2srv"; fail "server key format"; }
+sum=$(sha256sum <"$v2srv")
+refuse 1 'tls-crypt-v2-server.key exists.*--force' -d "$db" gen-tls-crypt-v2
+[[ $(sha256sum <"$v2srv") == "$sum" ]] || fail "gen-tls-crypt-v2 overwrote the key"
+run -d "$db" gen-tls-crypt-v2 --force
+[[ $(sha256sum <"$v2srv") != "$sum" && $(mode "$v2srv") == 600 ]] ||
+    fail "gen-tls-crypt-v2 --force"
+json "$db" '
+k = d["wrap_keys"]
+assert k["tls-auth"].endswith("/ta.key") and k["tls-crypt"].endswith("/tc.key"), k
+assert k["tls-crypt-v2"].endswith("/tls-crypt-v2-server.key"), k' ||
+    fail "list --json wrap_keys"
+run -d "$db" list
+grep -qx "control-channel keys: tls-auth $db/ta.key, tls-crypt $db/tc.key, tls-crypt-v2 $v2srv" out ||
+    { cat out; fail "list: control-channel keys"; }
+ok
+
+# Several keys: export must be told which one the gateway uses.
+refuse 2 'several control-channel keys \(ta.key, tc.key, tls-crypt-v2-server.key\).*--wrap' \
+    -d "$db" export client1 --os linux --remote 10.99.1.1
+refuse 2 'unknown --wrap' -d "$db" export client1 --os linux --remote h --wrap secret
+run -d "$db" export client1 --os linux --remote 10.99.1.1:1194/udp --wrap tls-auth --out ta.ovpn
+cmp -s ta.ovpn client1-linux.ovpn || fail "--wrap tls-auth differs from the default"
+grep -qx "mcnca: the gateway needs \"tls-auth $db/ta.key 0\" and \"auth SHA256\"" err ||
+    { cat err; fail "export: the gateway's tls-auth line"; }
+run -d "$db" export client1 --os android --remote 10.99.1.1 --wrap tls-crypt --out tc.ovpn
+[[ $(mode tc.ovpn) == 600 ]] || fail "tls-crypt profile mode"
+diff <(block tls-crypt tc.ovpn) <(sed -n '/^-----BEGIN/,$p' "$db/tc.key") >/dev/null ||
+    fail "<tls-crypt> is not tc.key"
+! grep -Eq '^key-direction|^<tls-auth>|^<tls-crypt-v2>' tc.ovpn ||
+    fail "tls-crypt profile: key-direction or another wrap"
+grep -qx "mcnca: the gateway needs \"tls-crypt $db/tc.key\"" err ||
+    { cat err; fail "export: the gateway's tls-crypt line"; }
+for os in linux ios; do
+	run -d "$db" export client1 --os $os --remote 10.99.1.1 --wrap tls-crypt-v2 \
+	    --out "v2-$os.ovpn"
+	block tls-crypt-v2 "v2-$os.ovpn" >"v2-$os.key"
+	! grep -Eq '^key-direction|^<tls-auth>|^<tls-crypt>' "v2-$os.ovpn" ||
+	    fail "tls-crypt-v2 profile: key-direction or another wrap"
+done
+grep -qx "mcnca: the gateway needs \"tls-crypt-v2 $v2srv\"" err ||
+    { cat err; fail "export: the gateway's tls-crypt-v2 line"; }
+# A fresh client key per export; metadata {"mcnca":1,"cn":"client1",
+# "serial":S,"created":T} (USER type): Kc 256 + tag 32 + Kc 256 + 1 +
+# metadata + length 2 bytes.
+client1_serial=$(awk '$1 == "client1" { print $2 }' serials)
+meta_len=$(( ${#client1_serial} + $(printf '%s' '{"mcnca":1,"cn":"client1","serial":"","created":"2026-01-01T00:00:00Z"}' | wc -c) ))
+want=$((256 + 32 + 256 + 1 + meta_len + 2))
+for k in v2-linux.key v2-ios.key; do
+	head -n 1 "$k" | grep -qx -- '-----BEGIN OpenVPN tls-crypt-v2 client key-----' ||
+	    fail "$k: not a client key"
+	[[ $(pem_bytes "$k") -eq $want ]] || fail "$k: $(pem_bytes "$k") bytes, want $want"
+done
+cmp -s v2-linux.key v2-ios.key && fail "two exports share a client key"
+! grep -q 'server key' v2-linux.ovpn || fail "the server key is in a profile"
+ok
+# gen-tls-crypt-v2-client: the same kind of key, to a file or stdout
+run -d "$db" gen-tls-crypt-v2-client client1 --out c1.key
+[[ $(mode c1.key) == 600 && $(pem_bytes c1.key) -eq $want ]] ||
+    fail "gen-tls-crypt-v2-client --out"
+grep -q 'wrote c1.key (tls-crypt-v2 client key for "client1")' err || fail "client key: stderr"
+run -d "$db" gen-tls-crypt-v2-client client2
+grep -q -- '-----END OpenVPN tls-crypt-v2 client key-----' out || fail "client key on stdout"
+refuse 1 'server certificate' -d "$db" gen-tls-crypt-v2-client server
+refuse 1 'no valid certificate named "nosuch"' -d "$db" gen-tls-crypt-v2-client nosuch
+refuse 2 'one NAME' -d "$db" gen-tls-crypt-v2-client
+ok
+# A database with one key: export takes it without --wrap.
+for k in tc v2; do
+	cp -a "$db" "$work/only-$k"
+	rm -f "$work/only-$k/ta.key"
+	if [[ $k == tc ]]; then
+		rm "$work/only-$k/tls-crypt-v2-server.key"
+	else
+		rm "$work/only-$k/tc.key"
+	fi
+	run -d "$work/only-$k" export client1 --os macos --remote h --out "only-$k.ovpn"
+done
+grep -qx '<tls-crypt>' only-tc.ovpn && grep -qx '<tls-crypt-v2>' only-v2.ovpn ||
+    fail "export without --wrap in a one-key database"
+rm -f "$work/only-tc/tc.key"
+refuse 1 'no control-channel key.*gen-tls-auth, gen-tls-crypt or gen-tls-crypt-v2' \
+    -d "$work/only-tc" export client1 --os linux --remote h
+# A damaged server key is named, not inlined
+printf 'garbage\n' >"$work/only-v2/tls-crypt-v2-server.key"
+refuse 1 'only-v2/tls-crypt-v2-server.key: no valid' -d "$work/only-v2" \
+    export client1 --os linux --remote h
+ok
+
+if command -v openvpn >/dev/null; then
+	# Our files have the shape of openvpn --genkey's; openvpn reads our
+	# server key (it wraps a client key of its own with it), and with the
+	# same metadata its client key has the size and shape of ours.
+	openvpn --genkey tls-crypt ovpn-tc.key >/dev/null
+	openvpn --genkey tls-crypt-v2-server ovpn-v2srv.key >/dev/null
+	diff <(shape ovpn-tc.key | sed 1,3d) <(shape "$db/tc.key" | sed 1,3d) ||
+	    fail "tc.key differs in shape from openvpn --genkey tls-crypt"
+	diff <(shape ovpn-v2srv.key) <(shape "$v2srv") ||
+	    fail "the server key differs in shape from openvpn's"
+	meta=$(printf '{"mcnca":1,"cn":"client1","serial":"%s","created":"2026-01-01T00:00:00Z"}' \
+	    "$client1_serial" | base64 -w0)
+	openvpn --tls-crypt-v2 "$v2srv" --genkey tls-crypt-v2-client ovpn-c1.key \
+	    "$meta" >genkey.out 2>&1 || { cat genkey.out; fail "openvpn refuses our server key"; }
+	[[ $(pem_bytes ovpn-c1.key) -eq $want ]] ||
+	    fail "openvpn's client key with our metadata: $(pem_bytes ovpn-c1.key) bytes, ours $want"
+	diff <(shape ovpn-c1.key) <(shape v2-linux.key) ||
+	    fail "our client key differs in shape from openvpn's"
+	for f in tc.ovpn v2-linux.ovpn v2-ios.ovpn; do
+		grep -Ev '^(up|down) ' "$f" >parse.ovpn
+		openvpn --config parse.ovpn --show-ciphers >/dev/null 2>parse.err ||
+		    { cat parse.err; fail "openvpn rejects $f"; }
+	done
+	ok
 fi
 
 # --- corrupt index, missing database --------------------------------------

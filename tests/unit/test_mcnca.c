@@ -1,7 +1,8 @@
 /*
  * mcnca's pure parts: --remote parsing, the index (round trip, and every
  * kind of damage rejected with a message naming the file and the
- * member), and the profile each platform gets.
+ * member), the profile each platform and each control-channel wrap gets;
+ * the control-channel keys are in test_mcnca_wrapkey.c.
  */
 #include "config.h"
 
@@ -15,6 +16,9 @@
 
 #include "db.h"
 #include "profile.h"
+
+/* test_mcnca_wrapkey.c */
+TCase	*mcnca_tcase_wrapkey(void);
 
 /* --- --remote ----------------------------------------------------------- */
 
@@ -227,7 +231,8 @@ START_TEST(db_save_load)
 	closedir(d);
 	ck_assert_int_eq(n, 1);
 	unlink(path);
-	/* a database without an index */
+	/* a database without an index (db_load overwrites b: free it) */
+	db_free(&b);
 	ck_assert_int_eq(db_load(&b, dir, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "index.json"));
 	ck_assert_ptr_nonnull(strstr(err, "No such file"));
@@ -419,17 +424,28 @@ has_directive(const char *text, const char *word)
 }
 
 static char *
-render(enum profile_os os, const struct profile_remote *r, size_t n,
-    const char *auth)
+render_wrap(enum profile_os os, const struct profile_remote *r, size_t n,
+    const char *auth, enum profile_wrap w, const char *key, char *err,
+    size_t errlen)
 {
 	struct profile p = {
 		.name = "client1", .os = os, .remotes = r, .nremotes = n,
 		.auth = auth, .ca_pem = CA_PEM, .cert_pem = CRT_PEM,
-		.key_pem = KEY_PEM, .tls_auth = TA_TXT, .comment = "serial 01",
+		.key_pem = KEY_PEM, .wrap = w, .wrap_key = key,
+		.comment = "serial 01",
 	};
+
+	return profile_render(&p, err, errlen);
+}
+
+static char *
+render(enum profile_os os, const struct profile_remote *r, size_t n,
+    const char *auth)
+{
 	char err[256] = "", *t;
 
-	t = profile_render(&p, err, sizeof(err));
+	t = render_wrap(os, r, n, auth, PROFILE_TLS_AUTH, TA_TXT, err,
+	    sizeof(err));
 	ck_assert_msg(t != NULL, "%s", err);
 	return t;
 }
@@ -537,7 +553,7 @@ START_TEST(profile_remotes_and_auth)
 	p.ca_pem = CA_PEM;
 	p.cert_pem = CRT_PEM;
 	p.key_pem = KEY_PEM;
-	p.tls_auth = TA_TXT;
+	p.wrap_key = TA_TXT;
 	ck_assert_ptr_null(profile_render(&p, err, sizeof(err)));
 	p.remotes = r;
 	p.nremotes = 1;
@@ -553,6 +569,66 @@ START_TEST(profile_remotes_and_auth)
 	ck_assert_ptr_nonnull(strstr(t, "-----BEGIN CERTIFICATE-----\n"
 	    "</cert>\n"));
 	free(t);
+}
+END_TEST
+
+#define V2C_PEM	"-----BEGIN OpenVPN tls-crypt-v2 client key-----\nVjI=\n" \
+		"-----END OpenVPN tls-crypt-v2 client key-----\n"
+
+START_TEST(profile_wraps)
+{
+	static const struct {
+		enum profile_wrap	 w;
+		const char		*name, *key, *block;
+	} wraps[] = {
+		{ PROFILE_TLS_AUTH, "tls-auth", TA_TXT,
+		    "<tls-auth>\n" TA_TXT "</tls-auth>\n" },
+		{ PROFILE_TLS_CRYPT, "tls-crypt", TA_TXT,
+		    "<tls-crypt>\n" TA_TXT "</tls-crypt>\n" },
+		{ PROFILE_TLS_CRYPT_V2, "tls-crypt-v2", V2C_PEM,
+		    "<tls-crypt-v2>\n" V2C_PEM "</tls-crypt-v2>\n" },
+	};
+	struct profile_remote r;
+	enum profile_wrap w;
+	char err[256], *t;
+	size_t i;
+
+	ck_assert_int_eq(profile_remote_parse("10.99.1.1", &r, err,
+	    sizeof(err)), 0);
+	for (i = 0; i < sizeof(wraps) / sizeof(wraps[0]); i++) {
+		ck_assert_int_eq(profile_wrap_parse(wraps[i].name, &w, err,
+		    sizeof(err)), 0);
+		ck_assert_int_eq(w, wraps[i].w);
+		ck_assert_str_eq(profile_wrap_str(w), wraps[i].name);
+		t = render_wrap(PROFILE_IOS, &r, 1, "SHA256", w, wraps[i].key,
+		    err, sizeof(err));
+		ck_assert_msg(t != NULL, "%s", err);
+		ck_assert_ptr_nonnull(strstr(t, wraps[i].block));
+		/* key-direction belongs to tls-auth only */
+		ck_assert_int_eq(has_line(t, "key-direction 1"),
+		    w == PROFILE_TLS_AUTH);
+		ck_assert_int_eq(strstr(t, "<tls-auth>") != NULL,
+		    w == PROFILE_TLS_AUTH);
+		ck_assert_int_eq(strstr(t, "<tls-crypt>") != NULL,
+		    w == PROFILE_TLS_CRYPT);
+		ck_assert_int_eq(strstr(t, "<tls-crypt-v2>") != NULL,
+		    w == PROFILE_TLS_CRYPT_V2);
+		ck_assert(has_line(t, "auth SHA256"));
+		free(t);
+	}
+	ck_assert_int_eq(profile_wrap_parse("TLS-Crypt", &w, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(w, PROFILE_TLS_CRYPT);
+	ck_assert_int_eq(profile_wrap_parse("tls-crypt-v3", &w, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--wrap"));
+	ck_assert_int_eq(profile_wrap_parse("secret", &w, err,
+	    sizeof(err)), -1);
+	/* a key that would close its block early */
+	ck_assert_ptr_null(render_wrap(PROFILE_LINUX, &r, 1, "SHA256",
+	    PROFILE_TLS_CRYPT_V2, "x\n</tls-crypt-v2>\nup /tmp/evil\n", err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "<tls-crypt-v2>"));
 }
 END_TEST
 
@@ -572,7 +648,9 @@ mcnca_suite(void)
 	tcase_add_test(tc, profile_common);
 	tcase_add_test(tc, profile_platforms);
 	tcase_add_test(tc, profile_remotes_and_auth);
+	tcase_add_test(tc, profile_wraps);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, mcnca_tcase_wrapkey());
 	return s;
 }
 
