@@ -132,3 +132,18 @@ cookie_check(struct cookie *c, uint64_t now_s, unsigned hand_window,
 	}
 	return false;
 }
+
+bool
+cookie_echo_shape(uint8_t op, const struct pkt_body *pb)
+{
+	unsigned i;
+
+	if (pb->ack.n == 0)
+		return false;
+	for (i = 0; i < pb->ack.n; i++)
+		if (pb->ack.id[i] > 1)
+			return false;
+	if (op == P_CONTROL_V1 || op == P_CONTROL_WKC_V1)
+		return pb->msgid == 1;
+	return op == P_ACK_V1;
+}

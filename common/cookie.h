@@ -36,4 +36,15 @@ bool	cookie_check(struct cookie *, uint64_t now_s, unsigned hand_window,
 	    const void *addr, size_t addrlen, const uint8_t csid[PKT_SID_LEN],
 	    const uint8_t ssid[PKT_SID_LEN]);
 
+/*
+ * Only the client's first packet after our stateless reset may open a
+ * session: its message 1 (the ClientHello, or an empty P_CONTROL_WKC_V1)
+ * or a bare ACK of our message 0, so every id it ACKs is our message 0
+ * (or 1, sent just after).  Later packets of a connection we dropped (a
+ * refused, kicked or replaced client still talking; a 2.6 client repeats
+ * old ACKs such as [3,2,1,0] in every packet) must not resurrect it while
+ * the cookie is valid (OpenVPN 2.6.15 closed the same hole).
+ */
+bool	cookie_echo_shape(uint8_t op, const struct pkt_body *);
+
 #endif /* MCN_COOKIE_H */

@@ -205,7 +205,10 @@ cmd_reload(struct request *r)
 static json_t *
 error_object(const char *code, const char *msg)
 {
-	return json_pack("{s:s, s:s}", "code", code, "message", msg);
+	/* msg may quote the request's bytes, cut anywhere: made valid
+	 * UTF-8 here, or jansson would refuse it and drop the error. */
+	return json_pack("{s:s, s:o}", "code", code, "message",
+	    control_json_string(msg));
 }
 
 json_t *

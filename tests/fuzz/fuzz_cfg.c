@@ -3,10 +3,9 @@
  * directive handler).  File arguments resolve under a directory that does
  * not exist, so only the inline forms reach the key and PEM checks.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Icommon -Iserver \
- *     tests/fuzz/fuzz_cfg.c server/cfg.c server/cfg_lex.c server/cfg_set.c \
- *     server/cfg_unsupported.c common/statickey.c -o fuzz_cfg
- *   ./fuzz_cfg -dict=tests/fuzz/cfg.dict
+ * Built by ./configure CC=clang --enable-fuzzing, run by `make fuzz-smoke`
+ * with cfg.dict (tests/fuzz/README); cfg.dict wants a line for each new
+ * directive.
  */
 #include "config.h"
 

@@ -279,6 +279,12 @@ START_TEST(test_bad_requests)
 	a = cl_answer(&r, cl);
 	assert_error(a, CONTROL_E_BAD_JSON);
 	json_decref(a);
+	/* An unknown name whose quote in the message is cut inside a UTF-8
+	 * character (found by fuzz_control): the error still comes. */
+	a = roundtrip(&r, cl, "{\"command\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9\"}");
+	assert_error(a, CONTROL_E_UNKNOWN_CMD);
+	json_decref(a);
 	a = roundtrip(&r, cl, "{\"command\":\"status\"}");
 	assert_ok(a, "status");
 	json_decref(a);

@@ -176,6 +176,45 @@ START_TEST(test_small_windows)
 }
 END_TEST
 
+/* Which packets may carry the cookie echo that opens a session. */
+START_TEST(test_echo_shape)
+{
+	struct pkt_body pb;
+
+	memset(&pb, 0, sizeof(pb));
+	/* The ClientHello (message 1) ACKing our reset (message 0). */
+	pb.ack.n = 1;
+	pb.ack.id[0] = 0;
+	pb.has_msgid = true;
+	pb.msgid = 1;
+	ck_assert(cookie_echo_shape(P_CONTROL_V1, &pb));
+	ck_assert(cookie_echo_shape(P_CONTROL_WKC_V1, &pb));
+	/* ...but not a later message of that connection. */
+	pb.msgid = 2;
+	ck_assert(!cookie_echo_shape(P_CONTROL_V1, &pb));
+	/* A bare ACK of 0 (and 1, sent just after) does. */
+	pb.has_msgid = false;
+	pb.msgid = 0;
+	pb.ack.n = 2;
+	pb.ack.id[1] = 1;
+	ck_assert(cookie_echo_shape(P_ACK_V1, &pb));
+	/* A 2.6 client's repeated old ACKs [3,2,1,0] do not. */
+	pb.ack.n = 4;
+	pb.ack.id[0] = 3;
+	pb.ack.id[1] = 2;
+	pb.ack.id[2] = 1;
+	pb.ack.id[3] = 0;
+	ck_assert(!cookie_echo_shape(P_ACK_V1, &pb));
+	/* Nothing ACKed, or another opcode: no. */
+	pb.ack.n = 0;
+	ck_assert(!cookie_echo_shape(P_ACK_V1, &pb));
+	pb.ack.n = 1;
+	pb.ack.id[0] = 0;
+	ck_assert(!cookie_echo_shape(P_CONTROL_HARD_RESET_CLIENT_V2, &pb));
+	ck_assert(!cookie_echo_shape(P_DATA_V2, &pb));
+}
+END_TEST
+
 static Suite *
 cookie_suite(void)
 {
@@ -188,6 +227,7 @@ cookie_suite(void)
 	tcase_add_test(tc, test_bitflips);
 	tcase_add_test(tc, test_slot_window);
 	tcase_add_test(tc, test_small_windows);
+	tcase_add_test(tc, test_echo_shape);
 	suite_add_tcase(s, tc);
 	return s;
 }
