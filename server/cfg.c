@@ -1,6 +1,8 @@
 /*
  * Configuration: reads OpenVPN-syntax files (cfg_lex.c) and drives the
- * directive table (cfg_set.c) over them.
+ * directive table (cfg_set.c) over them.  Every file, the config file's
+ * own included, is read through cfg_files_read(), so that a parse can be
+ * recorded by the privileged loader and replayed by the daemon.
  *
  * Invariants: a struct cfg is only handed out whole and validated; any
  * error frees it and leaves one "FILE:LINE: reason" line in err.  Nothing
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cfg_files.h"
 #include "cfg_int.h"
 #include "cfg_lex.h"
 
@@ -233,9 +236,9 @@ cfg_new(const char *name)
 	return c;
 }
 
-struct cfg *
-cfg_parse(const char *name, const char *text, const char *basedir,
-    char *err, size_t errlen)
+static struct cfg *
+parse(const char *name, const char *text, const char *basedir,
+    enum cfg_read how, struct cfg_files *files, char *err, size_t errlen)
 {
 	struct cfg_pstate ps;
 	struct cfg_lex lx;
@@ -248,6 +251,8 @@ cfg_parse(const char *name, const char *text, const char *basedir,
 	memset(&ps, 0, sizeof(ps));
 	ps.name = name;
 	ps.basedir = basedir;
+	ps.how = how;
+	ps.files = files;
 	ps.err = err;
 	ps.errlen = errlen;
 	if ((ps.cfg = cfg_new(name)) == NULL) {
@@ -299,48 +304,86 @@ cfg_parse(const char *name, const char *text, const char *basedir,
 	return ps.cfg;
 }
 
-static void
-free_secret(char *s)
+struct cfg *
+cfg_parse(const char *name, const char *text, const char *basedir,
+    char *err, size_t errlen)
 {
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
+	return parse(name, text, basedir, CFG_READ_DISK, NULL, err, errlen);
 }
 
-struct cfg *
-cfg_load(const char *path, char *err, size_t errlen)
+/*
+ * The config file's directory, resolved now: file paths kept in the cfg
+ * (crl_path) must stay valid after the daemon changes directory.  A
+ * replay takes the loader's answer, which the daemon may not be allowed
+ * to find out itself (a directory of root's on the way).
+ */
+static char *
+resolve_basedir(const char *path, enum cfg_read how, struct cfg_files *files,
+    char *err, size_t errlen)
 {
-	struct cfg *c = NULL;
-	char *text = NULL, *dir = NULL, *basedir = NULL, *slash, lerr[256];
-	size_t len;
+	const struct cfg_file *bd;
+	const char *why;
+	char *dir, *slash, *basedir = NULL;
 
-	if (cfg_lex_read_file(path, &text, &len, lerr, sizeof(lerr)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, lerr);
-		goto out;
+	if (how == CFG_READ_REPLAY) {
+		bd = &files->basedir;
+		if (bd->path == NULL)
+			snprintf(err, errlen, "%s: its directory was not "
+			    "resolved by the loader", path);
+		else if (bd->text == NULL)
+			snprintf(err, errlen, "%s: %s", path, bd->reason);
+		else if ((basedir = strdup(bd->text)) == NULL)
+			snprintf(err, errlen, "%s: out of memory", path);
+		return basedir;
 	}
-	/*
-	 * Resolve the directory now: file paths kept in the cfg (crl_path)
-	 * must stay valid after the daemon changes directory.
-	 */
 	if ((dir = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
+		return NULL;
 	}
 	if ((slash = strrchr(dir, '/')) == dir)
 		slash[1] = '\0';
 	else if (slash != NULL)
 		*slash = '\0';
-	if ((basedir = realpath(slash != NULL ? dir : ".", NULL)) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	basedir = realpath(slash != NULL ? dir : ".", NULL);
+	why = basedir == NULL ? strerror(errno) : NULL;
+	if (how == CFG_READ_RECORD && cfg_files_set_basedir(files,
+	    slash != NULL ? dir : ".", basedir, why) == -1)
+		why = "out of memory";
+	if (why != NULL) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		free(basedir);
+		basedir = NULL;
+	}
+	free(dir);
+	return basedir;
+}
+
+struct cfg *
+cfg_load_ex(const char *path, enum cfg_read how, struct cfg_files *files,
+    char *err, size_t errlen)
+{
+	struct cfg *c = NULL;
+	char *text = NULL, *basedir = NULL, lerr[256];
+	size_t len;
+
+	if (cfg_files_read(files, how, path, &text, &len, lerr,
+	    sizeof(lerr)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, lerr);
 		goto out;
 	}
-	c = cfg_parse(path, text, basedir, err, errlen);
+	if ((basedir = resolve_basedir(path, how, files, err, errlen)) == NULL)
+		goto out;
+	c = parse(path, text, basedir, how, files, err, errlen);
  out:
-	free_secret(text);
-	free(dir);
+	cfg_free_secret(text);
 	free(basedir);
 	return c;
+}
+
+struct cfg *
+cfg_load(const char *path, char *err, size_t errlen)
+{
+	return cfg_load_ex(path, CFG_READ_DISK, NULL, err, errlen);
 }
 
 void
@@ -353,7 +396,7 @@ cfg_free(struct cfg *c)
 	free(c->path);
 	free(c->ca_pem);
 	free(c->cert_pem);
-	free_secret(c->key_pem);
+	cfg_free_secret(c->key_pem);
 	free(c->crl_path);
 	free(c->crl_pem);
 	free(c->ccd_dir);

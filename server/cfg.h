@@ -143,6 +143,25 @@ struct cfg {
  * missing required directive) into err.
  */
 struct cfg	*cfg_load(const char *path, char *err, size_t errlen);
+
+/*
+ * How the parser gets the config file and the files it names (see
+ * cfg_files.h): from disk, from disk while recording each one, or only
+ * from a recorded set.  The last lets a process that may no longer read
+ * them (the daemon after the privilege drop) parse what one that may
+ * (the loader) read, with the same result and the same errors.
+ */
+enum cfg_read {
+	CFG_READ_DISK,
+	CFG_READ_RECORD,
+	CFG_READ_REPLAY,
+};
+
+struct cfg_files;
+
+/* cfg_load() reading through how; files is unused with CFG_READ_DISK. */
+struct cfg	*cfg_load_ex(const char *path, enum cfg_read how,
+		    struct cfg_files *files, char *err, size_t errlen);
 /* Same over a string; name is used in messages; relative file paths in
  * directives are taken relative to basedir. */
 struct cfg	*cfg_parse(const char *name, const char *text,

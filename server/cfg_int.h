@@ -18,6 +18,8 @@ struct cfg_pstate {
 	struct cfg	*cfg;
 	const char	*name;		/* file name used in messages */
 	const char	*basedir;	/* relative paths are taken from here */
+	enum cfg_read	 how;		/* how files are read (cfg_files.h) */
+	struct cfg_files *files;
 	int		 line;		/* line of the directive being set */
 	bool		 is_inline;	/* argv[1] is an inline block's body */
 	int		 seen[CFG_MAX_DIRECTIVES];	/* first line, or 0 */

@@ -214,7 +214,9 @@ cfg_lex_read_file(const char *path, char **text, size_t *lenp, char *err,
 	int fd, rc = -1;
 
 	*text = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	/* O_NONBLOCK: a FIFO named by mistake is refused below rather than
+	 * waited on for ever (it means nothing to a regular file). */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1 ||
 	    fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto out;

@@ -12,8 +12,8 @@
 #include <strings.h>
 
 #include "cfg.h"
+#include "cfg_files.h"
 #include "cfg_int.h"
-#include "cfg_lex.h"
 #include "control_proto.h"
 #include "statickey.h"
 
@@ -52,7 +52,8 @@ all_digits(const char *s)
 
 /*
  * The text of a file argument: the inline block's body, or the file's
- * contents, relative paths taken from the config file's directory.  When
+ * contents, relative paths taken from the config file's directory, read
+ * as ps->how says (from disk, or the loader's record on a reload).  When
  * pathp is not NULL it receives the resolved path (NULL for a block).
  */
 int
@@ -79,7 +80,8 @@ cfg_load_text(struct cfg_pstate *ps, const char *what, const char *arg,
 		path = NULL;
 	if (path == NULL)
 		return cfg_perr(ps, "%s: out of memory", what);
-	if (cfg_lex_read_file(path, text, len, lerr, sizeof(lerr)) == -1) {
+	if (cfg_files_read(ps->files, ps->how, path, text, len, lerr,
+	    sizeof(lerr)) == -1) {
 		cfg_perr(ps, "%s: %s: %s", what, path, lerr);
 		free(path);
 		return -1;
@@ -660,7 +662,8 @@ const struct cfg_directive cfg_directives[] = {
 	    "the server takes NET::1, clients NET::1000 and up; NATed out of "
 	    "the exit interface.", 1, 1, 0, cfg_set_server_ipv6 },
 	{ "user", "USER", "After start-up, run as USER, keeping only "
-	    "CAP_NET_ADMIN.  Default: stay root.", 1, 1, 0, cfg_set_user },
+	    "CAP_NET_ADMIN; a privileged loader process reads the files for "
+	    "reloads.  Default: stay root.", 1, 1, 0, cfg_set_user },
 	{ "group", "GROUP", "With user: run as GROUP (default: USER's "
 	    "group); members may use mcnctl.", 1, 1, 0, cfg_set_group },
 	{ "control-socket", "PATH", "Ours: the UNIX socket mcnctl talks to.  "

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <event2/event.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
@@ -31,6 +30,7 @@
 #include "dir.h"
 #include "gw.h"
 #include "listen.h"
+#include "loader.h"
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
@@ -55,6 +55,7 @@ struct daemon_state {
 	struct admin		 admin;
 	struct control		*control;
 	struct metrics		*metrics;
+	struct loader		*loader;	/* with user: reads reloads */
 	/* ifconfig-pool-persist */
 	bool			 pool_loaded;	/* else never saved over */
 	uint64_t		 pool_saved_gen;
@@ -164,7 +165,9 @@ reload_config(struct daemon_state *d, char *rerr, size_t rerrlen)
 
 /*
  * SIGHUP and mcnctl reload: re-read the configuration file (and with it
- * the CRL) and validate it whole; a file that fails changes nothing.  What
+ * the CRL) and validate it whole; a file that fails changes nothing.
+ * After a privilege drop the files are read by the privileged loader
+ * (loader.h) and parsed here from its record, with the same errors.  What
  * a running daemon can change (CFG_DIR_RELOAD: push options, keepalive,
  * log level, max-clients, ciphers, renegotiation, the CA/cert/key and the
  * CRL, per-client config...) applies at once without dropping a tunnel;
@@ -185,7 +188,8 @@ reload_config1(struct daemon_state *d, char *rerr, size_t rerrlen)
 	const char *ev;
 	int i, kicked = 0, nrestart;
 
-	if ((nw = cfg_load(old->path, err, sizeof(err))) == NULL) {
+	if ((nw = loader_load(d->loader, old->path, err, sizeof(err))) ==
+	    NULL) {
 		ev = strstr(err, "crl-verify") ? "crl-reload-failed" :
 		    "reload-failed";
 		goto refused;
@@ -433,9 +437,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 
 /*
  * user/group: give the control socket to the group, then become the user
- * with CAP_NET_ADMIN only.  What is re-read later (the CRL on reload, the
- * client-config-dir files at connect) must stay readable: checked now, so
- * a wrong mode shows at start, not at the first reload.
+ * with CAP_NET_ADMIN only.  A reload's files (the config, keys, CRL) are
+ * read by the privileged loader, started before; the client-config-dir
+ * files, read at each connect, must stay readable by the user: checked
+ * now, so a wrong mode shows at start, not at the first client.
  */
 static int
 drop_privileges(struct daemon_state *d, char *err, size_t errlen)
@@ -443,29 +448,21 @@ drop_privileges(struct daemon_state *d, char *err, size_t errlen)
 	const struct cfg *cfg = d->gw.cfg;
 	uid_t uid;
 	gid_t gid;
-	int fd;
 
 	if (privdrop_resolve(cfg->user, cfg->group, &uid, &gid, err,
 	    errlen) == -1 ||
 	    control_set_owner(d->control, (uid_t)-1, gid, err, errlen) == -1 ||
 	    privdrop(cfg->user, cfg->group, false, err, errlen) == -1)
 		return -1;
-	if (cfg->crl_path != NULL) {
-		if ((fd = open(cfg->crl_path, O_RDONLY | O_CLOEXEC)) == -1) {
-			snprintf(err, errlen, "crl-verify %s is not readable by "
-			    "user %s: %s (SIGHUP could not reload it)",
-			    cfg->crl_path, cfg->user, strerror(errno));
-			return -1;
-		}
-		close(fd);
-	}
 	if (cfg->ccd_dir != NULL && access(cfg->ccd_dir, R_OK | X_OK) == -1) {
 		snprintf(err, errlen, "client-config-dir %s is not readable by "
 		    "user %s: %s", cfg->ccd_dir, cfg->user, strerror(errno));
 		return -1;
 	}
 	log_at(1, "running as user %s (uid %u, gid %u) with CAP_NET_ADMIN "
-	    "only", cfg->user, (unsigned)uid, (unsigned)gid);
+	    "only; reloads read files through the privileged loader (pid %ld)",
+	    cfg->user, (unsigned)uid, (unsigned)gid,
+	    (long)loader_pid(d->loader));
 	return 0;
 }
 
@@ -574,6 +571,7 @@ teardown(struct daemon_state *d)
 	pool_free(&gw->pool);
 	tlsmem_ctx_free(gw->tls);
 	OPENSSL_cleanse(gw->cookie_key, sizeof(gw->cookie_key));
+	loader_stop(d->loader);
 }
 
 static int
@@ -597,6 +595,16 @@ run(const char *path)
 	gw->crl_next_update = tlsmem_ctx_crl_next_update(gw->tls);
 	pthread_mutex_init(&gw->pool_mu, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * With user, reloads need a reader that keeps root's file access.
+	 * Forked first, while no thread runs and little is open or secret
+	 * (not even the cookie key).
+	 */
+	if (cfg->user != NULL && (d.loader = loader_start(path, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("privileged loader: %s", err);
+		goto out;
+	}
 
 	if (RAND_bytes(gw->cookie_key, sizeof(gw->cookie_key)) != 1)
 		fatalx("no randomness for the session-id cookie key");

@@ -16,6 +16,9 @@
  * which step 5 gives up.  Shrinking the bounding set does not touch the
  * permitted or effective sets, so steps 3 and 4 still have their
  * capabilities.
+ *
+ * privdrop_caps_only() is steps 2, 5 and no_new_privs without a change of
+ * uid, for the privileged loader (loader.c), which stays root.
  */
 #include "config.h"
 
@@ -305,6 +308,44 @@ verify(uid_t uid, gid_t gid, uint64_t kept, int ncaps, char *err,
 	return 0;
 }
 
+/*
+ * Step 2: the ambient set emptied (kernels before 4.3 have none: EINVAL)
+ * and the bounding set shrunk to kept.  Needs CAP_SETPCAP.
+ */
+static int
+shrink_bounding(uint64_t kept, int ncaps, char *err, size_t errlen)
+{
+	char buf[512];
+	int c;
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		return fail(err, errlen, "clearing ambient capabilities: %s",
+		    strerror(errno));
+	for (c = 0; c < ncaps; c++) {
+		if ((kept & CAP_BIT(c)) != 0)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) == -1)
+			return fail(err, errlen, "dropping %s from the bounding "
+			    "set: %s", cap_list(CAP_BIT(c), buf, sizeof(buf)),
+			    strerror(errno));
+	}
+	return 0;
+}
+
+/* Step 5: exactly kept, effective and permitted; nothing inheritable. */
+static int
+caps_set_exactly(uint64_t kept, char *err, size_t errlen)
+{
+	struct capsets cs = { .eff = kept, .prm = kept, .inh = 0 };
+	char buf[512];
+
+	if (caps_set(&cs) == -1)
+		return fail(err, errlen, "capset {%s}: %s",
+		    cap_list(kept, buf, sizeof(buf)), strerror(errno));
+	return 0;
+}
+
 int
 privdrop_resolve(const char *user, const char *group, uid_t *uidp,
     gid_t *gidp, char *err, size_t errlen)
@@ -347,7 +388,7 @@ privdrop(const char *user, const char *group, bool keep_bind_service,
 	char buf[512];
 	uid_t uid;
 	gid_t gid;
-	int c, ncaps;
+	int ncaps;
 
 	/* 1. Preconditions: nothing changes if one of these fails. */
 	if (privdrop_resolve(user, group, &uid, &gid, err, errlen) == -1)
@@ -368,19 +409,9 @@ privdrop(const char *user, const char *group, bool keep_bind_service,
 		return fail(err, errlen, "PR_CAPBSET_READ does not work: %s",
 		    strerror(errno));
 
-	/* 2. Ambient (kernels before 4.3 have none: EINVAL), bounding. */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
-	    errno != EINVAL)
-		return fail(err, errlen, "clearing ambient capabilities: %s",
-		    strerror(errno));
-	for (c = 0; c < ncaps; c++) {
-		if ((kept & CAP_BIT(c)) != 0)
-			continue;
-		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) == -1)
-			return fail(err, errlen, "dropping %s from the bounding "
-			    "set: %s", cap_list(CAP_BIT(c), buf, sizeof(buf)),
-			    strerror(errno));
-	}
+	/* 2. */
+	if (shrink_bounding(kept, ncaps, err, errlen) == -1)
+		return -1;
 
 	/* 3. Groups first: after setresuid we could no longer. */
 	if (setgroups(1, &gid) == -1)
@@ -398,12 +429,9 @@ privdrop(const char *user, const char *group, bool keep_bind_service,
 		return fail(err, errlen, "setresuid(%lu): %s",
 		    (unsigned long)uid, strerror(errno));
 
-	/* 5. Exactly the kept set, effective and permitted. */
-	cs.eff = cs.prm = kept;
-	cs.inh = 0;
-	if (caps_set(&cs) == -1)
-		return fail(err, errlen, "capset {%s}: %s",
-		    cap_list(kept, buf, sizeof(buf)), strerror(errno));
+	/* 5. */
+	if (caps_set_exactly(kept, err, errlen) == -1)
+		return -1;
 
 	/* 6. */
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
@@ -415,4 +443,48 @@ privdrop(const char *user, const char *group, bool keep_bind_service,
 
 	/* 7. */
 	return verify(uid, gid, kept, ncaps, err, errlen);
+}
+
+int
+privdrop_caps_only(uint64_t keep, char *err, size_t errlen)
+{
+	struct capsets cs;
+	char b1[512], b2[512], b3[512];
+	int c, ncaps;
+
+	if (caps_get(&cs) == -1)
+		return fail(err, errlen, "capget: %s", strerror(errno));
+	if ((ncaps = cap_count()) == 0)
+		return fail(err, errlen, "PR_CAPBSET_READ does not work: %s",
+		    strerror(errno));
+	keep &= cs.prm;
+	/* Without CAP_SETPCAP the bounding set stays; no_new_privs below
+	 * keeps an execve from using it. */
+	if ((cs.eff & CAP_BIT(CAP_SETPCAP)) == 0)
+		ncaps = 0;
+	if (shrink_bounding(keep, ncaps, err, errlen) == -1 ||
+	    caps_set_exactly(keep, err, errlen) == -1)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return fail(err, errlen, "PR_SET_NO_NEW_PRIVS: %s",
+		    strerror(errno));
+
+	/* Read back, as privdrop() does. */
+	if (caps_get(&cs) == -1)
+		return fail(err, errlen, "verify: capget: %s", strerror(errno));
+	if (cs.eff != keep || cs.prm != keep || cs.inh != 0)
+		return fail(err, errlen, "verify: capabilities are effective "
+		    "{%s} permitted {%s}, expected {%s}",
+		    cap_list(cs.eff, b1, sizeof(b1)),
+		    cap_list(cs.prm, b2, sizeof(b2)),
+		    cap_list(keep, b3, sizeof(b3)));
+	for (c = 0; c < ncaps; c++)
+		if ((keep & CAP_BIT(c)) == 0 &&
+		    prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) != 0)
+			return fail(err, errlen, "verify: %s is still in the "
+			    "bounding set", cap_list(CAP_BIT(c), b1,
+			    sizeof(b1)));
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return fail(err, errlen, "verify: no_new_privs is not set");
+	return 0;
 }

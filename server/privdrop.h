@@ -46,6 +46,18 @@ int	privdrop(const char *user, const char *group, bool keep_bind_service,
 int	privdrop_resolve(const char *user, const char *group, uid_t *uid,
 	    gid_t *gid, char *err, size_t errlen);
 
+/*
+ * For a process that stays what it is (the privileged loader, loader.h,
+ * keeps uid 0): every capability but those of keep (bit n = capability n)
+ * that it holds is given up for good.  Ambient and inheritable sets are
+ * emptied, the bounding set shrinks to keep when the process holds
+ * CAP_SETPCAP (without it the set cannot shrink, and no_new_privs alone
+ * keeps an execve from giving anything back), and no_new_privs is set.  Checked afterwards
+ * from the kernel's side.  Unprivileged, it just ends with no
+ * capabilities.  0, or -1 with the reason in err (the caller must exit).
+ */
+int	privdrop_caps_only(uint64_t keep, char *err, size_t errlen);
+
 /* The capability mask privdrop() keeps (bit n = capability n). */
 uint64_t privdrop_kept_caps(bool keep_bind_service);
 

@@ -8,7 +8,6 @@
 
 #include <arpa/inet.h>
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,29 +17,10 @@
 #include <unistd.h>
 
 #include "ccd.h"
+#include "tmpdir.h"
 
-static char		tmpdir[256];
 static char		err[1024];
 static struct in_addr	net, mask;
-
-static const char *
-tpath(const char *name)
-{
-	static char p[512];
-
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void
-write_file(const char *name, const char *s)
-{
-	FILE *f = fopen(tpath(name), "w");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fputs(s, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
-}
 
 /* "TMPDIR/name:rest", to compare with err. */
 static const char *
@@ -63,37 +43,17 @@ ntoa(struct in_addr a)
 static void
 setup(void)
 {
-	char real[PATH_MAX];
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/mcn-ccd-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_ptr_nonnull(realpath(tmpdir, real));
-	ck_assert_uint_lt(strlen(real), sizeof(tmpdir));
-	memcpy(tmpdir, real, strlen(real) + 1);
+	tmpdir_make("mcn-ccd");
 	inet_pton(AF_INET, "10.8.0.0", &net);
 	inet_pton(AF_INET, "255.255.255.0", &mask);
 	err[0] = '\0';
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(path);
-}
-
-static void
-teardown(void)
-{
-	chmod(tmpdir, 0700);
-	nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Loads CN alice from a file with text; expects success. */
 static void
 load_ok(const char *text, struct ccd *c)
 {
-	write_file("alice", text);
+	tmpdir_write("alice", text);
 	ck_assert_msg(ccd_load(tmpdir, "alice", net, mask, c, err,
 	    sizeof(err)) == 1, "ccd_load: %s", err);
 }
@@ -104,7 +64,7 @@ load_err(const char *text, const char *want)
 {
 	struct ccd c;
 
-	write_file("alice", text);
+	tmpdir_write("alice", text);
 	ck_assert_int_eq(ccd_load(tmpdir, "alice", net, mask, &c, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, at("alice", want));
@@ -122,7 +82,7 @@ START_TEST(test_ifconfig_push)
 	struct ccd c;
 
 	load_ok("ifconfig-push 10.8.0.50 255.255.255.0\n", &c);
-	ck_assert_str_eq(c.path, tpath("alice"));
+	ck_assert_str_eq(c.path, tmpdir_path("alice"));
 	ck_assert(!c.is_default);
 	ck_assert(c.has_ifconfig);
 	ck_assert_str_eq(ntoa(c.ifconfig_addr), "10.8.0.50");
@@ -244,19 +204,19 @@ START_TEST(test_default_fallback)
 	char slashed[300];
 	struct ccd c;
 
-	write_file("DEFAULT", "push \"route 10.50.0.0 255.255.0.0\"\n");
+	tmpdir_write("DEFAULT", "push \"route 10.50.0.0 255.255.0.0\"\n");
 	ck_assert_int_eq(ccd_load(tmpdir, "bob", net, mask, &c, err,
 	    sizeof(err)), 1);
 	ck_assert(c.is_default);
-	ck_assert_str_eq(c.path, tpath("DEFAULT"));
+	ck_assert_str_eq(c.path, tmpdir_path("DEFAULT"));
 	ck_assert_uint_eq(c.npush, 1);
 	ccd_free(&c);
 	/* A client with its own file does not read DEFAULT. */
-	write_file("bob", "iroute 192.168.3.0 255.255.255.0\n");
+	tmpdir_write("bob", "iroute 192.168.3.0 255.255.255.0\n");
 	ck_assert_int_eq(ccd_load(tmpdir, "bob", net, mask, &c, err,
 	    sizeof(err)), 1);
 	ck_assert(!c.is_default);
-	ck_assert_str_eq(c.path, tpath("bob"));
+	ck_assert_str_eq(c.path, tmpdir_path("bob"));
 	ck_assert_uint_eq(c.npush, 0);
 	ck_assert_uint_eq(c.niroute, 1);
 	ccd_free(&c);
@@ -264,10 +224,10 @@ START_TEST(test_default_fallback)
 	snprintf(slashed, sizeof(slashed), "%s/", tmpdir);
 	ck_assert_int_eq(ccd_load(slashed, "bob", net, mask, &c, err,
 	    sizeof(err)), 1);
-	ck_assert_str_eq(c.path, tpath("bob"));
+	ck_assert_str_eq(c.path, tmpdir_path("bob"));
 	ccd_free(&c);
 	/* DEFAULT as the policy: whoever has no file is refused. */
-	write_file("DEFAULT", "disable\n");
+	tmpdir_write("DEFAULT", "disable\n");
 	ck_assert_int_eq(ccd_load(tmpdir, "mallory", net, mask, &c, err,
 	    sizeof(err)), 1);
 	ck_assert(c.is_default && c.disable);
@@ -287,7 +247,7 @@ START_TEST(test_no_file)
 	ck_assert(!c.disable && !c.has_ifconfig);
 	ccd_free(&c);
 	/* CNs with spaces and other printable bytes are plain names. */
-	write_file("Jane Doe (laptop)", "disable\n");
+	tmpdir_write("Jane Doe (laptop)", "disable\n");
 	ck_assert_int_eq(ccd_load(tmpdir, "Jane Doe (laptop)", net, mask, &c,
 	    err, sizeof(err)), 1);
 	ck_assert(c.disable);
@@ -313,8 +273,8 @@ START_TEST(test_bad_cn)
 	size_t i;
 
 	/* Even with a DEFAULT to fall back to, such a name is refused. */
-	write_file("DEFAULT", "push \"route 10.50.0.0 255.255.0.0\"\n");
-	write_file(".hidden", "push \"route 10.60.0.0 255.255.0.0\"\n");
+	tmpdir_write("DEFAULT", "push \"route 10.50.0.0 255.255.0.0\"\n");
+	tmpdir_write(".hidden", "push \"route 10.60.0.0 255.255.0.0\"\n");
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		ck_assert_int_eq(ccd_load(tmpdir, t[i].cn, net, mask, &c, err,
 		    sizeof(err)), -1);
@@ -333,32 +293,32 @@ START_TEST(test_unreadable)
 	struct ccd c;
 
 	/* The client's "file" is a directory: refused, no fallback. */
-	write_file("DEFAULT", "push \"route 10.50.0.0 255.255.0.0\"\n");
-	ck_assert_int_eq(mkdir(tpath("dave"), 0700), 0);
+	tmpdir_write("DEFAULT", "push \"route 10.50.0.0 255.255.0.0\"\n");
+	ck_assert_int_eq(mkdir(tmpdir_path("dave"), 0700), 0);
 	ck_assert_int_eq(ccd_load(tmpdir, "dave", net, mask, &c, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, at("dave", ": not a regular file"));
 	/* The directory is gone: refused, since DEFAULT may be policy. */
 	snprintf(want, sizeof(want), "%s/gone: No such file or directory",
 	    tmpdir);
-	ck_assert_int_eq(ccd_load(tpath("gone"), "erin", net, mask, &c, err,
-	    sizeof(err)), -1);
+	ck_assert_int_eq(ccd_load(tmpdir_path("gone"), "erin", net, mask, &c,
+	    err, sizeof(err)), -1);
 	ck_assert_str_eq(err, want);
 	/* The "directory" is a file. */
-	ck_assert_int_eq(ccd_load(tpath("DEFAULT"), "erin", net, mask, &c,
+	ck_assert_int_eq(ccd_load(tmpdir_path("DEFAULT"), "erin", net, mask, &c,
 	    err, sizeof(err)), -1);
 	ck_assert_str_eq(err, at("DEFAULT/erin", ": Not a directory"));
 	/* A NUL byte: not a config file. */
-	write_file("frank", "disable\n");
-	ck_assert_int_eq(truncate(tpath("frank"), 20), 0);
+	tmpdir_write("frank", "disable\n");
+	ck_assert_int_eq(truncate(tmpdir_path("frank"), 20), 0);
 	ck_assert_int_eq(ccd_load(tmpdir, "frank", net, mask, &c, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, at("frank",
 	    ": contains a NUL byte: not a text file"));
 	/* Unreadable (skipped as root, who reads anything). */
 	if (geteuid() != 0) {
-		write_file("gina", "disable\n");
-		ck_assert_int_eq(chmod(tpath("gina"), 0), 0);
+		tmpdir_write("gina", "disable\n");
+		ck_assert_int_eq(chmod(tmpdir_path("gina"), 0), 0);
 		ck_assert_int_eq(ccd_load(tmpdir, "gina", net, mask, &c, err,
 		    sizeof(err)), -1);
 		ck_assert_str_eq(err, at("gina", ": Permission denied"));
@@ -532,7 +492,7 @@ ccd_suite(void)
 	TCase *tl = tcase_create("lookup");
 	TCase *te = tcase_create("errors");
 
-	tcase_add_checked_fixture(td, setup, teardown);
+	tcase_add_checked_fixture(td, setup, tmpdir_remove);
 	tcase_add_test(td, test_ifconfig_push);
 	tcase_add_test(td, test_push);
 	tcase_add_test(td, test_push_reset);
@@ -541,13 +501,13 @@ ccd_suite(void)
 	tcase_add_test(td, test_all_together);
 	tcase_add_test(td, test_parse_string);
 	suite_add_tcase(s, td);
-	tcase_add_checked_fixture(tl, setup, teardown);
+	tcase_add_checked_fixture(tl, setup, tmpdir_remove);
 	tcase_add_test(tl, test_default_fallback);
 	tcase_add_test(tl, test_no_file);
 	tcase_add_test(tl, test_bad_cn);
 	tcase_add_test(tl, test_unreadable);
 	suite_add_tcase(s, tl);
-	tcase_add_checked_fixture(te, setup, teardown);
+	tcase_add_checked_fixture(te, setup, tmpdir_remove);
 	tcase_add_test(te, test_err_outside_subnet);
 	tcase_add_test(te, test_err_wrong_mask);
 	tcase_add_test(te, test_err_unknown);

@@ -8,7 +8,6 @@
 
 #include <arpa/inet.h>
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 
 #include "cfg.h"
 #include "statickey.h"
+#include "tmpdir.h"
 #include "vec.h"
 
 #define TA_VEC		"udp-tls-auth-sha256/ta.key"
@@ -49,28 +49,8 @@ static const char CRL_PEM[] =
 #define NET	"server 10.8.0.0 255.255.255.0\nexit-interface eth0\n"
 #define BASE	PKI TA NET		/* 7 lines: an extra line is 8 */
 
-static char	tmpdir[256];
 static char	err[1024];
 static char	text[65536];
-
-static const char *
-tpath(const char *name)
-{
-	static char p[512];
-
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void
-write_file(const char *name, const char *s)
-{
-	FILE *f = fopen(tpath(name), "w");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fputs(s, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
-}
 
 static char *
 read_path(const char *path)
@@ -110,35 +90,17 @@ vector_key(uint8_t key[STATICKEY_LEN])
 static void
 setup(void)
 {
-	char *ta, real[PATH_MAX];
+	char *ta;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/mcn-cfg-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	/* The parser resolves the config's directory; so do we. */
-	ck_assert_ptr_nonnull(realpath(tmpdir, real));
-	ck_assert_uint_lt(strlen(real), sizeof(tmpdir));
-	memcpy(tmpdir, real, strlen(real) + 1);
-	write_file("ca.crt", CA_PEM);
-	write_file("server.crt", CERT_PEM);
-	write_file("server.key", KEY_PEM);
-	write_file("crl.pem", CRL_PEM);
-	ck_assert_int_eq(mkdir(tpath("ccd"), 0700), 0);
+	tmpdir_make("mcn-cfg");
+	tmpdir_write("ca.crt", CA_PEM);
+	tmpdir_write("server.crt", CERT_PEM);
+	tmpdir_write("server.key", KEY_PEM);
+	tmpdir_write("crl.pem", CRL_PEM);
+	ck_assert_int_eq(mkdir(tmpdir_path("ccd"), 0700), 0);
 	ta = vec_read(TA_VEC, NULL);
-	write_file("ta.key", ta);
+	tmpdir_write("ta.key", ta);
 	free(ta);
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(path);
-}
-
-static void
-teardown(void)
-{
-	nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Concatenates its arguments (NULL-terminated) into the static text. */
@@ -241,8 +203,8 @@ START_TEST(test_full_file)
 	char path[512];
 	struct cfg *c;
 
-	write_file("server.conf", conf);
-	snprintf(path, sizeof(path), "%s", tpath("server.conf"));
+	tmpdir_write("server.conf", conf);
+	snprintf(path, sizeof(path), "%s", tmpdir_path("server.conf"));
 	/* Relative names are from the file's directory, not the cwd. */
 	c = cfg_load(path, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
@@ -255,7 +217,7 @@ START_TEST(test_full_file)
 	ck_assert_str_eq(c->ca_pem, CA_PEM);
 	ck_assert_str_eq(c->cert_pem, CERT_PEM);
 	ck_assert_str_eq(c->key_pem, KEY_PEM);
-	ck_assert_str_eq(c->crl_path, tpath("crl.pem"));
+	ck_assert_str_eq(c->crl_path, tmpdir_path("crl.pem"));
 	ck_assert_str_eq(c->crl_pem, CRL_PEM);
 
 	ck_assert(c->has_tls_auth);
@@ -294,7 +256,7 @@ START_TEST(test_full_file)
 	c = cfg_load("server.conf", err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->path, "server.conf");
-	ck_assert_str_eq(c->crl_path, tpath("crl.pem"));
+	ck_assert_str_eq(c->crl_path, tmpdir_path("crl.pem"));
 	cfg_free(c);
 }
 END_TEST
@@ -368,8 +330,8 @@ START_TEST(test_quoting)
 	struct cfg *c;
 	size_t i;
 
-	ck_assert_int_eq(mkdir(tpath("sub dir"), 0700), 0);
-	write_file("sub dir/ca.crt", CA_PEM);
+	ck_assert_int_eq(mkdir(tmpdir_path("sub dir"), 0700), 0);
+	tmpdir_write("sub dir/ca.crt", CA_PEM);
 	for (i = 0; i < sizeof(ca_forms) / sizeof(ca_forms[0]); i++) {
 		c = parse_ok(cat(ca_forms[i], "cert server.crt\n"
 		    "key server.key\ndh none\n", TA, NET, NULL));
@@ -543,35 +505,36 @@ START_TEST(test_ccd_and_pool_persist)
 	 * file need not exist yet. */
 	c = parse_ok(cat(BASE, "client-config-dir ccd\n"
 	    "ifconfig-pool-persist ipp.txt\n", NULL));
-	ck_assert_str_eq(c->ccd_dir, tpath("ccd"));
-	ck_assert_str_eq(c->pool_persist, tpath("ipp.txt"));
+	ck_assert_str_eq(c->ccd_dir, tmpdir_path("ccd"));
+	ck_assert_str_eq(c->pool_persist, tmpdir_path("ipp.txt"));
 	ck_assert_int_eq(c->pool_persist_sec, 600);
 	cfg_free(c);
-	write_file("ipp.txt", "alice,10.8.0.2,\n");
-	c = parse_ok(cat(BASE, "client-config-dir ", tpath("ccd"), "\n"
+	tmpdir_write("ipp.txt", "alice,10.8.0.2,\n");
+	c = parse_ok(cat(BASE, "client-config-dir ", tmpdir_path("ccd"), "\n"
 	    "ifconfig-pool-persist ipp.txt 0\n", NULL));
-	ck_assert_str_eq(c->ccd_dir, tpath("ccd"));
+	ck_assert_str_eq(c->ccd_dir, tmpdir_path("ccd"));
 	ck_assert_int_eq(c->pool_persist_sec, 0);
 	cfg_free(c);
 	ck_assert_ptr_null(parse(cat(BASE, "client-config-dir nope\n",
 	    NULL)));
 	ck_assert_str_eq(err, cat("test.conf:8: client-config-dir: ",
-	    tpath("nope"), ": No such file or directory", NULL));
+	    tmpdir_path("nope"), ": No such file or directory", NULL));
 	ck_assert_ptr_null(parse(cat(BASE, "client-config-dir ca.crt\n",
 	    NULL)));
 	ck_assert_str_eq(err, cat("test.conf:8: client-config-dir: ",
-	    tpath("ca.crt"), ": not a directory", NULL));
+	    tmpdir_path("ca.crt"), ": not a directory", NULL));
 	expect_err_exact(cat(BASE, "client-config-dir ccd\n"
 	    "client-config-dir ccd\n", NULL),
 	    "test.conf:9: 'client-config-dir' already given on line 8");
 	ck_assert_ptr_null(parse(cat(BASE, "ifconfig-pool-persist "
 	    "nope/ipp.txt\n", NULL)));
 	ck_assert_str_eq(err, cat("test.conf:8: ifconfig-pool-persist: "
-	    "directory ", tpath("nope"), ": No such file or directory", NULL));
+	    "directory ", tmpdir_path("nope"), ": No such file or directory",
+	    NULL));
 	ck_assert_ptr_null(parse(cat(BASE, "ifconfig-pool-persist ccd\n",
 	    NULL)));
 	ck_assert_str_eq(err, cat("test.conf:8: ifconfig-pool-persist: ",
-	    tpath("ccd"), ": not a regular file", NULL));
+	    tmpdir_path("ccd"), ": not a regular file", NULL));
 	expect_err_exact(cat(BASE, "ifconfig-pool-persist ipp.txt -1\n",
 	    NULL), "test.conf:8: ifconfig-pool-persist seconds: '-1' is not "
 	    "a number in 0..86400");
@@ -740,23 +703,23 @@ START_TEST(test_err_tls_auth_key)
 	    "'Z' is not a hex digit");
 
 	/* A key file: the directive's line, and the file's line. */
-	write_file("bad.key", bad);
+	tmpdir_write("bad.key", bad);
 	snprintf(want, sizeof(want), "test.conf:5: tls-auth: bad key at "
-	    "%s:6: 'Z' is not a hex digit", tpath("bad.key"));
+	    "%s:6: 'Z' is not a hex digit", tmpdir_path("bad.key"));
 	expect_err_exact(cat(PKI, "tls-auth bad.key 0\n", NET, NULL), want);
 
 	/* Too short a key is a whole-key error, at the directive. */
-	write_file("short.key", SK_HEADER "\n00112233\n"
+	tmpdir_write("short.key", SK_HEADER "\n00112233\n"
 	    "-----END OpenVPN Static key V1-----\n");
 	snprintf(want, sizeof(want), "test.conf:5: tls-auth: bad key in "
-	    "%s: key has 4 bytes", tpath("short.key"));
+	    "%s: key has 4 bytes", tmpdir_path("short.key"));
 	expect_err(cat(PKI, "tls-auth short.key\n", NET, NULL), want, "");
 
 	/* Not a key file at all; a missing file; a bad direction. */
 	expect_err(cat(PKI, "tls-auth ca.crt\n", NET, NULL), "test.conf:5: ",
 	    "tls-auth: bad key in");
 	snprintf(want, sizeof(want), "test.conf:5: tls-auth: %s: No such "
-	    "file or directory", tpath("nope.key"));
+	    "file or directory", tmpdir_path("nope.key"));
 	expect_err_exact(cat(PKI, "tls-auth nope.key\n", NET, NULL), want);
 	expect_err_exact(cat(PKI, "tls-auth ta.key 2\n", NET, NULL),
 	    "test.conf:5: tls-auth: direction '2' must be 0 or 1");
@@ -860,16 +823,16 @@ START_TEST(test_err_values)
 	    "exit-interface 'averyveryverylongname': not a valid interface");
 	/* Files: missing, and the wrong kind of PEM. */
 	snprintf(want, sizeof(want), "test.conf:1: ca: %s: No such file or "
-	    "directory", tpath("nope.crt"));
+	    "directory", tmpdir_path("nope.crt"));
 	expect_err_exact(cat("ca nope.crt\n", BASE, NULL), want);
 	snprintf(want, sizeof(want), "test.conf:1: key: %s has no "
-	    "\"-----BEGIN ... PRIVATE KEY-----\" line", tpath("ca.crt"));
+	    "\"-----BEGIN ... PRIVATE KEY-----\" line", tmpdir_path("ca.crt"));
 	expect_err_exact(cat("key ca.crt\n", BASE, NULL), want);
 	snprintf(want, sizeof(want), "test.conf:1: ca: %s has no "
-	    "\"-----BEGIN CERTIFICATE-----\" line", tpath("server.key"));
+	    "\"-----BEGIN CERTIFICATE-----\" line", tmpdir_path("server.key"));
 	expect_err_exact(cat("ca server.key\n", BASE, NULL), want);
 	snprintf(want, sizeof(want), "test.conf:1: crl-verify: %s: not a "
-	    "regular file", tpath("."));
+	    "regular file", tmpdir_path("."));
 	expect_err_exact(cat("crl-verify .\n", BASE, NULL), want);
 }
 END_TEST
@@ -989,8 +952,8 @@ START_TEST(test_example_config)
 	ck_assert_str_eq(ip(c->local), "192.0.2.1");
 	ck_assert_str_eq(c->crl_pem, CRL_PEM);
 	ck_assert_uint_eq(c->npush, 2);
-	ck_assert_str_eq(c->ccd_dir, tpath("ccd"));
-	ck_assert_str_eq(c->pool_persist, tpath("ipp.txt"));
+	ck_assert_str_eq(c->ccd_dir, tmpdir_path("ccd"));
+	ck_assert_str_eq(c->pool_persist, tmpdir_path("ipp.txt"));
 	ck_assert_int_eq(c->pool_persist_sec, 600);
 	cfg_free(c);
 	free(ex);
@@ -1027,21 +990,21 @@ START_TEST(test_load_errors)
 {
 	struct cfg *c;
 
-	c = cfg_load(tpath("missing.conf"), err, sizeof(err));
+	c = cfg_load(tmpdir_path("missing.conf"), err, sizeof(err));
 	ck_assert_ptr_null(c);
-	ck_assert_str_eq(err, cat(tpath("missing.conf"),
+	ck_assert_str_eq(err, cat(tmpdir_path("missing.conf"),
 	    ": No such file or directory", NULL));
-	write_file("nul.conf", "");
-	ck_assert_int_eq(truncate(tpath("nul.conf"), 10), 0);
-	c = cfg_load(tpath("nul.conf"), err, sizeof(err));
+	tmpdir_write("nul.conf", "");
+	ck_assert_int_eq(truncate(tmpdir_path("nul.conf"), 10), 0);
+	c = cfg_load(tmpdir_path("nul.conf"), err, sizeof(err));
 	ck_assert_ptr_null(c);
-	ck_assert_str_eq(err, cat(tpath("nul.conf"),
+	ck_assert_str_eq(err, cat(tmpdir_path("nul.conf"),
 	    ": contains a NUL byte: not a text file", NULL));
 	/* A config error through cfg_load names the path it was given. */
-	write_file("bad.conf", "ca ca.crt\nchroot /var/empty\n");
-	c = cfg_load(tpath("bad.conf"), err, sizeof(err));
+	tmpdir_write("bad.conf", "ca ca.crt\nchroot /var/empty\n");
+	c = cfg_load(tmpdir_path("bad.conf"), err, sizeof(err));
 	ck_assert_ptr_null(c);
-	ck_assert_str_eq(err, cat(tpath("bad.conf"),
+	ck_assert_str_eq(err, cat(tmpdir_path("bad.conf"),
 	    ":2: directive 'chroot' is not supported (yet)", NULL));
 }
 END_TEST
@@ -1054,7 +1017,7 @@ cfg_suite(void)
 	TCase *te = tcase_create("errors");
 	TCase *tt = tcase_create("table");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tmpdir_remove);
 	tcase_add_test(tc, test_full_file);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_inline_blocks);
@@ -1066,7 +1029,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_case_insensitive);
 	suite_add_tcase(s, tc);
 
-	tcase_add_checked_fixture(te, setup, teardown);
+	tcase_add_checked_fixture(te, setup, tmpdir_remove);
 	tcase_add_test(te, test_err_unknown);
 	tcase_add_test(te, test_err_unsupported);
 	tcase_add_test(te, test_err_arg_count);
@@ -1084,7 +1047,7 @@ cfg_suite(void)
 	tcase_add_test(te, test_load_errors);
 	suite_add_tcase(s, te);
 
-	tcase_add_checked_fixture(tt, setup, teardown);
+	tcase_add_checked_fixture(tt, setup, tmpdir_remove);
 	tcase_add_test(tt, test_table);
 	tcase_add_test(tt, test_example_config);
 	tcase_add_test(tt, test_example_documents_all);

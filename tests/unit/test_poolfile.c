@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +20,8 @@
 #include "pool.h"
 #include "pool_reserve.h"
 #include "poolfile.h"
+#include "tmpdir.h"
 
-static char	tmpdir[256];
 static char	err[1024];
 
 /* Reports from the loader and the restore, in order. */
@@ -37,32 +36,11 @@ warn_cb(void *arg, const char *msg)
 	snprintf(warns[nwarn++], sizeof(warns[0]), "%s", msg);
 }
 
-static const char *
-tpath(const char *name)
-{
-	static char p[2][512];
-	static int i;
-
-	i ^= 1;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", tmpdir, name);
-	return p[i];
-}
-
-static void
-write_file(const char *name, const char *s)
-{
-	FILE *f = fopen(tpath(name), "w");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fputs(s, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 static char *
 read_file(const char *name)
 {
 	static char buf[8192];
-	FILE *f = fopen(tpath(name), "r");
+	FILE *f = fopen(tmpdir_path(name), "r");
 	size_t n;
 
 	ck_assert_msg(f != NULL, "cannot open %s", name);
@@ -77,7 +55,7 @@ exists(const char *name)
 {
 	struct stat st;
 
-	return lstat(tpath(name), &st) == 0;
+	return lstat(tmpdir_path(name), &st) == 0;
 }
 
 static struct in_addr
@@ -112,35 +90,15 @@ at(const char *name, int line, const char *rest)
 static void
 setup(void)
 {
-	char real[PATH_MAX];
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/mcn-pool-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_ptr_nonnull(realpath(tmpdir, real));
-	ck_assert_uint_lt(strlen(real), sizeof(tmpdir));
-	memcpy(tmpdir, real, strlen(real) + 1);
+	tmpdir_make("mcn-pool");
 	nwarn = 0;
 	err[0] = '\0';
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(path);
-}
-
-static void
-teardown(void)
-{
-	chmod(tmpdir, 0700);
-	nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static int
 load(const char *name, struct poolmap *m)
 {
-	return poolfile_load(tpath(name), m, warn_cb, warns, err,
+	return poolfile_load(tmpdir_path(name), m, warn_cb, warns, err,
 	    sizeof(err));
 }
 
@@ -157,7 +115,7 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(inet_pton(AF_INET6, "fd00:8::c8",
 	    &m.v[2].addr6), 1);
 	m.v[2].has_addr6 = true;
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &m, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &m, err,
 	    sizeof(err)), 3);
 	/* Byte for byte what OpenVPN 2.6 writes ("CN,IPv4,IPv6"). */
 	ck_assert_str_eq(read_file("ipp.txt"),
@@ -179,13 +137,13 @@ START_TEST(test_round_trip)
 	ck_assert_ptr_eq(poolmap_find(&r, "Bob Smith"), &r.v[1]);
 	ck_assert_ptr_null(poolmap_find(&r, "bob smith"));
 	/* And again: saving what was read gives the same bytes. */
-	ck_assert_int_eq(poolfile_save(tpath("ipp2.txt"), &r, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp2.txt"), &r, err,
 	    sizeof(err)), 3);
 	ck_assert_str_eq(read_file("ipp2.txt"), read_file("ipp.txt"));
 	poolmap_free(&r);
 	poolmap_free(&m);
 	/* An empty map writes an empty file. */
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &m, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &m, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(read_file("ipp.txt"), "");
 	ck_assert_int_eq(load("ipp.txt", &r), 1);
@@ -199,7 +157,7 @@ START_TEST(test_openvpn_forms)
 	struct poolmap m;
 
 	/* Every form OpenVPN accepts, comments and CRLF. */
-	write_file("ipp.txt",
+	tmpdir_write("ipp.txt",
 	    "# written by OpenVPN 2.4\r\n"
 	    "old,10.8.0.10\r\n"
 	    "\n"
@@ -243,7 +201,7 @@ START_TEST(test_malformed_lines)
 	    "tab\tcn,10.8.0.10,\n"	/* 11 */
 	    "alice,10.8.0.11,\n",	/* 12 ok: a second session's */
 	    longcn);
-	write_file("ipp.txt", text);
+	tmpdir_write("ipp.txt", text);
 	ck_assert_int_eq(load("ipp.txt", &m), 1);
 	ck_assert_int_eq(nwarn, 9);
 	ck_assert_str_eq(warns[0], at("ipp.txt", 2,
@@ -285,7 +243,7 @@ START_TEST(test_binary_and_long_lines)
 	FILE *f;
 
 	ck_assert_ptr_nonnull(text);
-	f = fopen(tpath("ipp.txt"), "w");
+	f = fopen(tmpdir_path("ipp.txt"), "w");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(nul, 1, sizeof(nul) - 1, f),
 	    sizeof(nul) - 1);
@@ -327,19 +285,19 @@ START_TEST(test_load_unreadable)
 	struct poolmap m;
 	char want[600];
 
-	ck_assert_int_eq(mkdir(tpath("ipp.d"), 0700), 0);
+	ck_assert_int_eq(mkdir(tmpdir_path("ipp.d"), 0700), 0);
 	ck_assert_int_eq(load("ipp.d", &m), -1);
 	snprintf(want, sizeof(want), "%s: not a regular file",
-	    tpath("ipp.d"));
+	    tmpdir_path("ipp.d"));
 	ck_assert_str_eq(err, want);
 	ck_assert_ptr_null(m.v);
 	if (geteuid() == 0)
 		return;		/* root reads anything */
-	write_file("ipp.txt", "alice,10.8.0.2,\n");
-	ck_assert_int_eq(chmod(tpath("ipp.txt"), 0), 0);
+	tmpdir_write("ipp.txt", "alice,10.8.0.2,\n");
+	ck_assert_int_eq(chmod(tmpdir_path("ipp.txt"), 0), 0);
 	ck_assert_int_eq(load("ipp.txt", &m), -1);
 	snprintf(want, sizeof(want), "%s: Permission denied",
-	    tpath("ipp.txt"));
+	    tmpdir_path("ipp.txt"));
 	ck_assert_str_eq(err, want);
 }
 END_TEST
@@ -353,12 +311,12 @@ START_TEST(test_atomic_crash)
 	ck_assert_int_eq(poolmap_add(&old, "alice", A("10.8.0.2")), 0);
 	ck_assert_int_eq(poolmap_add(&new, "alice", A("10.8.0.2")), 0);
 	ck_assert_int_eq(poolmap_add(&new, "bob", A("10.8.0.3")), 0);
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &old, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &old, err,
 	    sizeof(err)), 1);
 
 	/* The daemon dies after writing the temp file, before the rename. */
-	ck_assert_int_eq(poolfile_save_prepare(tpath("ipp.txt"), &new, err,
-	    sizeof(err)), 2);
+	ck_assert_int_eq(poolfile_save_prepare(tmpdir_path("ipp.txt"), &new,
+	    err, sizeof(err)), 2);
 	ck_assert(exists("ipp.txt.tmp"));
 	ck_assert_str_eq(read_file("ipp.txt.tmp"),
 	    "alice,10.8.0.2,\nbob,10.8.0.3,\n");
@@ -369,28 +327,28 @@ START_TEST(test_atomic_crash)
 	poolmap_free(&r);
 
 	/* Or it died mid-write: a torn temp file changes nothing either. */
-	write_file("ipp.txt.tmp", "alice,10.8.0.2,\nbob,10.8");
+	tmpdir_write("ipp.txt.tmp", "alice,10.8.0.2,\nbob,10.8");
 	ck_assert_int_eq(load("ipp.txt", &r), 1);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_int_eq(nwarn, 0);
 	poolmap_free(&r);
 
 	/* The next save replaces the leftover and the file, and tidies up. */
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &new, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &new, err,
 	    sizeof(err)), 2);
 	ck_assert_str_eq(read_file("ipp.txt"),
 	    "alice,10.8.0.2,\nbob,10.8.0.3,\n");
 	ck_assert(!exists("ipp.txt.tmp"));
 
 	/* The two halves in a row are the whole save. */
-	ck_assert_int_eq(poolfile_save_prepare(tpath("ipp.txt"), &old, err,
-	    sizeof(err)), 1);
-	ck_assert_int_eq(poolfile_save_commit(tpath("ipp.txt"), err,
+	ck_assert_int_eq(poolfile_save_prepare(tmpdir_path("ipp.txt"), &old,
+	    err, sizeof(err)), 1);
+	ck_assert_int_eq(poolfile_save_commit(tmpdir_path("ipp.txt"), err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(read_file("ipp.txt"), "alice,10.8.0.2,\n");
 	ck_assert(!exists("ipp.txt.tmp"));
 	/* Commit without a prepared file fails and leaves the file be. */
-	ck_assert_int_eq(poolfile_save_commit(tpath("ipp.txt"), err,
+	ck_assert_int_eq(poolfile_save_commit(tmpdir_path("ipp.txt"), err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(read_file("ipp.txt"), "alice,10.8.0.2,\n");
 	poolmap_free(&old);
@@ -407,32 +365,33 @@ START_TEST(test_save_safety)
 	poolmap_init(&m);
 	ck_assert_int_eq(poolmap_add(&m, "alice", A("10.8.0.2")), 0);
 	/* A planted link at the temp name is replaced, not followed. */
-	write_file("victim", "precious\n");
-	ck_assert_int_eq(symlink(tpath("victim"), tpath("ipp.txt.tmp")), 0);
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &m, err,
+	tmpdir_write("victim", "precious\n");
+	ck_assert_int_eq(symlink(tmpdir_path("victim"),
+	    tmpdir_path("ipp.txt.tmp")), 0);
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &m, err,
 	    sizeof(err)), 1);
 	ck_assert_str_eq(read_file("victim"), "precious\n");
 	ck_assert_str_eq(read_file("ipp.txt"), "alice,10.8.0.2,\n");
 	/* A new file is private; an existing one keeps its mode. */
-	ck_assert_int_eq(stat(tpath("ipp.txt"), &st), 0);
+	ck_assert_int_eq(stat(tmpdir_path("ipp.txt"), &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
-	ck_assert_int_eq(chmod(tpath("ipp.txt"), 0640), 0);
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &m, err,
+	ck_assert_int_eq(chmod(tmpdir_path("ipp.txt"), 0640), 0);
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &m, err,
 	    sizeof(err)), 1);
-	ck_assert_int_eq(stat(tpath("ipp.txt"), &st), 0);
+	ck_assert_int_eq(stat(tmpdir_path("ipp.txt"), &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0640);
 	/* No directory: -1, with the temp file's name and the reason. */
-	ck_assert_int_eq(poolfile_save(tpath("nodir/ipp.txt"), &m, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("nodir/ipp.txt"), &m, err,
 	    sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s.tmp: No such file or directory",
-	    tpath("nodir/ipp.txt"));
+	    tmpdir_path("nodir/ipp.txt"));
 	ck_assert_str_eq(err, want);
 	/* CNs that could not be read back are left out, and counted. */
 	ck_assert_int_eq(poolmap_add(&m, "a,b", A("10.8.0.3")), 0);
 	ck_assert_int_eq(poolmap_add(&m, "#c", A("10.8.0.4")), 0);
 	ck_assert_int_eq(poolmap_add(&m, "d\ne", A("10.8.0.5")), 0);
 	ck_assert_int_eq(poolmap_add(&m, "f", A("10.8.0.6")), 0);
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &m, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &m, err,
 	    sizeof(err)), 2);
 	ck_assert_str_eq(read_file("ipp.txt"),
 	    "alice,10.8.0.2,\nf,10.8.0.6,\n");
@@ -442,7 +401,7 @@ START_TEST(test_save_safety)
 		return;
 	/* A directory we cannot write to: the old file stays. */
 	ck_assert_int_eq(chmod(tmpdir, 0500), 0);
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &m, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &m, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(read_file("ipp.txt"),
 	    "alice,10.8.0.2,\nf,10.8.0.6,\n");
@@ -543,7 +502,7 @@ START_TEST(test_same_address_after_restart)
 	rel(&lt, A("10.8.0.3"));	/* bob leaves */
 	/* Periodic save, then exit. */
 	ck_assert_int_eq(pool_leases_export(&lt, &m), 0);
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &m, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &m, err,
 	    sizeof(err)), 3);
 	poolmap_free(&m);
 	lt_free(&p, &lt);
@@ -624,7 +583,7 @@ START_TEST(test_restore_order_and_checks)
 	struct poolmap m;
 
 	/* File order is reuse order: the first line is reused first. */
-	write_file("ipp.txt",
+	tmpdir_write("ipp.txt",
 	    "old,10.8.0.5,\n"
 	    "gw,10.8.0.1,\n"
 	    "elsewhere,10.9.0.3,\n"
@@ -837,7 +796,7 @@ START_TEST(test_large_pool_restart)
 		ck_assert(rel(&lt, (struct in_addr){
 		    htonl(0x0a080000u + 2 + i) }));
 	ck_assert_int_eq(pool_leases_export(&lt, &m), 0);
-	ck_assert_int_eq(poolfile_save(tpath("ipp.txt"), &m, err,
+	ck_assert_int_eq(poolfile_save(tmpdir_path("ipp.txt"), &m, err,
 	    sizeof(err)), 4093);
 	poolmap_free(&m);
 	lt_free(&p, &lt);
@@ -925,7 +884,7 @@ poolfile_suite(void)
 	TCase *tf = tcase_create("file");
 	TCase *tl = tcase_create("leases");
 
-	tcase_add_checked_fixture(tf, setup, teardown);
+	tcase_add_checked_fixture(tf, setup, tmpdir_remove);
 	tcase_add_test(tf, test_round_trip);
 	tcase_add_test(tf, test_openvpn_forms);
 	tcase_add_test(tf, test_malformed_lines);
@@ -935,7 +894,7 @@ poolfile_suite(void)
 	tcase_add_test(tf, test_atomic_crash);
 	tcase_add_test(tf, test_save_safety);
 	suite_add_tcase(s, tf);
-	tcase_add_checked_fixture(tl, setup, teardown);
+	tcase_add_checked_fixture(tl, setup, tmpdir_remove);
 	tcase_add_test(tl, test_pool_alloc_addr);
 	tcase_add_test(tl, test_same_address_after_restart);
 	tcase_add_test(tl, test_reuse_order);
