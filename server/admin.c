@@ -46,7 +46,10 @@ status_row(struct session *s, void *arg)
 	struct keystate *ks;
 	char abuf[ADDR_STRLEN], vbuf[INET_ADDRSTRLEN], v6buf[INET6_ADDRSTRLEN];
 
-	if (!s->authenticated || (ks = session_ks_ctl(s)) == NULL)
+	/* A kicked session is gone for the admin, while it waits for the
+	 * client to acknowledge its RESTART/HALT. */
+	if (!s->authenticated || s->kick_cmd[0] != '\0' ||
+	    (ks = session_ks_ctl(s)) == NULL)
 		return;
 	memset(&row, 0, sizeof(row));
 	memset(&tp, 0, sizeof(tp));
@@ -235,6 +238,9 @@ admin_snapshot(struct admin *a, struct metrics_snapshot *snap)
 	snap->handoff_dropped = c.handoff_dropped;
 	snap->c2c_dropped = c.c2c_dropped;
 	snap->max_clients_refused = c.max_clients;
+	snap->reneg_kicked = c.reneg_kicked;
+	snap->tcp_refused = c.tcp_refused;
+	snap->tcp_timeouts = c.tcp_timeouts;
 	snap->handshakes_ok = c.handshakes_ok;
 	for (i = 0; i < METRICS_HS_NREASONS; i++)
 		snap->handshakes_failed[i] = c.hs_failed[i];

@@ -24,6 +24,7 @@
 #include "gw.h"
 #include "kdf.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "session.h"
 #include "tcp.h"
 #include "ctlwrap.h"
@@ -36,8 +37,23 @@
  * taken for a new connection.
  */
 #define AUTH_FAIL_LINGER_MS	5000
-/* After RESTART/HALT to a kicked client, the same, shorter. */
-#define KICK_LINGER_MS		500
+/*
+ * After RESTART/HALT to a kicked client: the session closes once the
+ * client has acknowledged the message on every key state (and a
+ * renegotiation under way has finished and carried it too), at the
+ * latest after this long.
+ */
+#define KICK_LINGER_MS		5000
+/*
+ * Renegotiations a client starts: each costs us a whole TLS handshake,
+ * so RENEG_CLIENT_BURST may come at once and RENEG_CLIENT_PER_MIN a
+ * minute after that; the next one brings the client a HALT.  A client
+ * renegotiating every 3 s or less often never meets the limit (2.6's
+ * default reneg-sec is 3600).  Ours (reneg-sec, -bytes, -pkts) do not
+ * count.
+ */
+#define RENEG_CLIENT_BURST	20
+#define RENEG_CLIENT_PER_MIN	20
 
 static void	ks_pump(struct session *, struct keystate *);
 
@@ -181,16 +197,45 @@ ks_write_cmd(struct keystate *ks, const char *cmd)
 	return tlsmem_write(ks->tls, (const uint8_t *)cmd, strlen(cmd) + 1);
 }
 
+/*
+ * A kick.  An OpenVPN client reads control messages only from its newest
+ * key state: in a renegotiation (ours or its own) that is the one whose
+ * handshake is still running, and a message on the old key is lost.  So
+ * the command goes out on every active key state now and on a new one
+ * when it becomes active (ks_activated), and a soft reset that crosses
+ * the kick is still served.
+ */
 void
 ctl_kick(struct session *s, const char *cmd, const char *reason)
 {
 	char abuf[ADDR_STRLEN];
+	int i;
 
 	log_event(1, "kick", "cn=%s addr=%s reason=\"%s\"", s->cn,
 	    addr_str(&s->addr, abuf), reason);
-	ctl_command(s, cmd);
+	snprintf(s->kick_cmd, sizeof(s->kick_cmd), "%s", cmd);
+	for (i = 0; i < SESSION_KS_MAX; i++)
+		if (s->ks[i] && s->ks[i]->state == KS_ACTIVE)
+			ks_write_cmd(s->ks[i], cmd);
+	ctl_flush(s);
 	session_close_later(s, KICK_LINGER_MS, reason);
 	session_schedule(s);
+}
+
+/* A kicked session's command has reached the client on every key. */
+static bool
+kick_delivered(const struct session *s)
+{
+	int i;
+
+	for (i = 0; i < SESSION_KS_MAX; i++) {
+		if (s->ks[i] == NULL || s->ks[i]->state == KS_FAILED)
+			continue;
+		if (s->ks[i]->state != KS_ACTIVE ||
+		    rel_tx_outstanding(&s->ks[i]->rel))
+			return false;
+	}
+	return true;
 }
 
 int
@@ -520,6 +565,8 @@ ks_got_km2(struct session *s, struct keystate *ks)
 				    (uint64_t)cfg->tran_window * 1000;
 		log_event(1, "rekey", "cn=%s addr=%s key_id=%u", s->cn,
 		    addr_str(&s->addr, abuf), ks->key_id);
+		if (s->kick_cmd[0] != '\0')
+			ks_write_cmd(ks, s->kick_cmd);
 	}
 }
 
@@ -634,11 +681,31 @@ ks_soft_reset(struct session *s, uint8_t key_id)
 	struct keystate *ks, *cur = s->ks[0];
 	char abuf[ADDR_STRLEN];
 
+	/* Going away: no new keys, unless a kick's command must ride on
+	 * the client's new key (ctl_kick). */
+	if (s->close_at_ms != 0 && s->kick_cmd[0] == '\0')
+		return NULL;
 	if (cur == NULL || cur->state != KS_ACTIVE ||
 	    key_id != next_key_id(cur->key_id)) {
 		log_at(3, "%s: soft reset with key_id %u refused (current %u)",
 		    addr_str(&s->addr, abuf), key_id, cur ? cur->key_id : 0);
 		return NULL;
+	}
+	if (!ratelimit_take(&s->reneg_limit, s->w->now_ms,
+	    RENEG_CLIENT_PER_MIN / 60.0, RENEG_CLIENT_BURST)) {
+		char why[96];
+
+		/* Kicked already, so its newest key carries the command:
+		 * a client that goes on gets no more handshakes. */
+		if (s->kick_cmd[0] != '\0')
+			return NULL;
+		s->w->ctr.reneg_kicked++;
+		snprintf(why, sizeof(why), "too many renegotiations (%d at "
+		    "once, then %d a minute)", RENEG_CLIENT_BURST,
+		    RENEG_CLIENT_PER_MIN);
+		/* Served all the same: the client reads the HALT only on
+		 * the new key (ctl_kick). */
+		ctl_kick(s, "HALT,too many renegotiations", why);
 	}
 	if ((ks = ks_new(s, key_id, 0, 0)) == NULL)
 		return NULL;
@@ -698,6 +765,13 @@ ctl_input(struct session *s, const struct ctl_hdr *h, const uint8_t *body,
 	if (ks->state != KS_FAILED)
 		ks_pump(s, ks);
 	ctl_flush(s);
+	if (s->kick_cmd[0] != '\0' && kick_delivered(s)) {
+		char why[sizeof(s->close_reason)];
+
+		memcpy(why, s->close_reason, sizeof(why));
+		session_close_later(s, 0, why);
+		session_schedule(s);
+	}
 }
 
 /* Starts a renegotiation from our side (reneg-sec). */
@@ -733,8 +807,10 @@ ctl_deadline(struct session *s)
 			t = ks->must_finish_ms;
 		if (ks->expire_ms && ks->expire_ms < t)
 			t = ks->expire_ms;
+		/* As ctl_timer: not before the client has the key, or the
+		 * timer would fire at once, again and again, until then. */
 		if (i == 0 && ks->state == KS_ACTIVE && ks->reneg_at_ms &&
-		    ks->reneg_at_ms < t)
+		    ks->reneg_at_ms < t && session_ks_tx_ready(ks))
 			t = ks->reneg_at_ms;
 	}
 	return t;
@@ -793,7 +869,8 @@ ctl_timer(struct session *s)
 	}
 	/* Only from a key the client already uses: a new soft reset pushes
 	 * the previous key out. */
-	if (s->ks[0] && s->ks[0]->state == KS_ACTIVE && s->ks[0]->tx_ready &&
+	if (s->ks[0] && s->ks[0]->state == KS_ACTIVE &&
+	    session_ks_tx_ready(s->ks[0]) &&
 	    (s->want_rekey || (s->ks[0]->reneg_at_ms &&
 	    w->now_ms >= s->ks[0]->reneg_at_ms)))
 		ks_initiate(s);

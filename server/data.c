@@ -16,6 +16,7 @@
 #include "datachan.h"
 #include "dir.h"
 #include "gw.h"
+#include "inner.h"
 #include "log.h"
 #include "session.h"
 #include "tcp.h"
@@ -64,23 +65,29 @@ tunnel_dst(const struct worker *w, const uint8_t *p, int version)
 }
 
 /*
- * A decrypted tunnel packet from s: only from its own address (IPv4, or
- * IPv6 with server-ipv6), and only to another client's address if
+ * A decrypted tunnel packet from s: a well-formed IPv4 or IPv6 packet
+ * within tun-mtu (inner.h), only from its own address (IPv4, or IPv6
+ * with server-ipv6), and only to another client's address if
  * client-to-client is on.
  */
 static void
 inner_input(struct session *s, const uint8_t *p, size_t len)
 {
 	struct worker *w = s->w;
-	int v = len > 0 ? p[0] >> 4 : 0;
+	int v = 0;
 	int64_t off;
 
-	if (v == 4 && len >= 20) {
+	/* Oversized or malformed: the client's doing, counted as such. */
+	if (inner_check(p, len, (size_t)w->cfg->tun_mtu, &v) != INNER_OK) {
+		w->ctr.malformed++;
+		return;
+	}
+	if (v == 4) {
 		if (memcmp(p + 12, &s->vip, 4) != 0) {
 			w->ctr.spoofed_src++;
 			return;
 		}
-	} else if (v == 6 && len >= 40 && s->has_vip6) {
+	} else if (s->has_vip6) {
 		if (memcmp(p + 8, &s->vip6, 16) != 0) {
 			/* Link-local router solicitations and the like from a
 			 * client's tun are not spoofing, just not routed. */
@@ -91,7 +98,7 @@ inner_input(struct session *s, const uint8_t *p, size_t len)
 			return;
 		}
 	} else {
-		w->ctr.no_route++;	/* IPv6 without server-ipv6, junk */
+		w->ctr.no_route++;	/* IPv6 without server-ipv6 */
 		return;
 	}
 	/* The tunnel's addresses other than the gateway's are the other
@@ -170,6 +177,9 @@ data_session_input(struct session *s, const struct peer_addr *from,
 		w->ctr.unknown_peer++;
 		return;
 	}
+	/* Kicked: only its RESTART/HALT is still on the way. */
+	if (s->kick_cmd[0] != '\0')
+		return;
 	/* P_DATA_V1 cannot float: its session was found by address. */
 	if ((ks = session_ks(s, pkt_key_id(pkt[0]))) == NULL || ks->dc == NULL) {
 		w->ctr.unknown_peer++;
@@ -264,7 +274,7 @@ data_tun_input(struct worker *w, const uint8_t *pkt, size_t len)
 			w->ctr.no_route++;
 		return;
 	}
-	if (!s->pushed || (v == 6 && !s->has_vip6)) {
+	if (!s->pushed || (v == 6 && !s->has_vip6) || s->kick_cmd[0] != '\0') {
 		w->ctr.no_route++;
 		return;
 	}

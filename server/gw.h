@@ -70,6 +70,9 @@ struct counters {
 	uint64_t	handoff_dropped;
 	uint64_t	c2c_dropped;	/* client-to-client off */
 	uint64_t	max_clients;	/* refused: max-clients reached */
+	uint64_t	reneg_kicked;	/* renegotiated too often: HALTed */
+	uint64_t	tcp_refused;	/* too many half-open from a source */
+	uint64_t	tcp_timeouts;	/* no valid first packet in time */
 	uint64_t	hs_failed[METRICS_HS_NREASONS];	/* by reason */
 	/* Not a counter: must stay last (counters_add sums the rest). */
 	struct metrics_hist hs_duration;	/* handshake seconds */
@@ -151,6 +154,7 @@ struct worker {
 	bool			 stopping;
 	uint64_t		 stop_by_ms;
 	uint64_t		 full_logged_ms;	/* max-clients log limit */
+	uint64_t		 tcp_logged_ms;	/* TCP refusal log limit */
 	struct event		*ev_stop;
 	/* Commands from the main thread. */
 	pthread_mutex_t		 cmd_mu;

@@ -107,6 +107,13 @@ static const struct counter_desc counter_table[] = {
 	    "Packets between two clients dropped (client-to-client off)."),
 	CTR(max_clients_refused, "max_clients_refused_total",
 	    "New clients refused because max-clients was reached."),
+	CTR(reneg_kicked, "renegotiation_kicked_total",
+	    "Clients sent HALT for starting renegotiations too often."),
+	CTR(tcp_refused, "tcp_refused_total",
+	    "TCP connections refused: too many from one address without "
+	    "a valid first packet."),
+	CTR(tcp_timeouts, "tcp_timeouts_total",
+	    "TCP connections closed without a valid first packet in time."),
 };
 
 struct metrics {

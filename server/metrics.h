@@ -90,6 +90,9 @@ struct metrics_snapshot {
 	uint64_t	handoff_dropped;
 	uint64_t	c2c_dropped;		/* client-to-client off */
 	uint64_t	max_clients_refused;
+	uint64_t	reneg_kicked;		/* renegotiation storms */
+	uint64_t	tcp_refused;		/* half-open limit per source */
+	uint64_t	tcp_timeouts;		/* no first packet in time */
 
 	uint64_t	handshakes_ok;
 	uint64_t	handshakes_failed[METRICS_HS_NREASONS];

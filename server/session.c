@@ -367,9 +367,26 @@ session_ks(struct session *s, uint8_t key_id)
 }
 
 /*
- * The newest key the client can decrypt: one is ready once everything we
- * sent on it is ACKed; until then the previous key (the lame duck) keeps
- * carrying the traffic.
+ * Whether the client can decrypt what we send on ks, latched once true:
+ * everything we sent on it is ACKed, or the client sent us data on it.
+ * (ks->pkts counts both directions, but nothing is sent on ks before
+ * this is true.)  Without the second, a lost ACK of our last control
+ * message, the PUSH_REPLY, would keep a new client's only key from
+ * carrying anything to it until our retransmission is ACKed.
+ */
+bool
+session_ks_tx_ready(struct keystate *ks)
+{
+	if (!ks->tx_ready && ks->state == KS_ACTIVE && ks->dc != NULL &&
+	    (ks->pkts > 0 || (!rel_tx_outstanding(&ks->rel) &&
+	    tlsmem_out_pending(ks->tls) == 0)))
+		ks->tx_ready = true;
+	return ks->tx_ready;
+}
+
+/*
+ * The newest key the client can decrypt; until a new one is ready the
+ * previous key (the lame duck) keeps carrying the traffic.
  */
 struct keystate *
 session_ks_tx(struct session *s)
@@ -381,10 +398,7 @@ session_ks_tx(struct session *s)
 		if ((ks = s->ks[i]) == NULL || ks->state != KS_ACTIVE ||
 		    ks->dc == NULL)
 			continue;
-		if (!ks->tx_ready && !rel_tx_outstanding(&ks->rel) &&
-		    tlsmem_out_pending(ks->tls) == 0)
-			ks->tx_ready = true;
-		if (ks->tx_ready)
+		if (session_ks_tx_ready(ks))
 			return ks;
 	}
 	return NULL;

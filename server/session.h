@@ -18,6 +18,7 @@
 #include "datachan.h"
 #include "km2.h"
 #include "pkt.h"
+#include "ratelimit.h"
 #include "reliable.h"
 #include "replay.h"
 #include "tlsmem.h"
@@ -107,6 +108,7 @@ struct session {
 	bool			 pushed;
 	uint64_t		 last_push_ms;
 	bool			 want_rekey;	/* reneg-bytes/-pkts, pid wrap */
+	struct ratelimit	 reneg_limit;	/* renegotiations it starts */
 
 	/* liveness */
 	uint64_t		 created_ms;
@@ -115,6 +117,9 @@ struct session {
 	uint64_t		 last_tx_ms;	/* any packet sent */
 	uint64_t		 close_at_ms;	/* scheduled close; 0 = none */
 	char			 close_reason[96];
+	/* RESTART/HALT of a kick: sent on every key state that is or
+	 * becomes active, the client reading only its newest. */
+	char			 kick_cmd[64];
 	bool			 dead;
 	struct event		*timer;
 
@@ -164,6 +169,8 @@ void		 session_move(struct session *, const struct peer_addr *);
 struct keystate	*session_ks(struct session *, uint8_t key_id);
 /* The newest key state the client can decrypt, or NULL. */
 struct keystate	*session_ks_tx(struct session *);
+/* The client can decrypt what we send on it (latched once true). */
+bool		 session_ks_tx_ready(struct keystate *);
 /* The newest key state with TLS and key-method-2 done (for commands). */
 struct keystate	*session_ks_ctl(struct session *);
 

@@ -7,10 +7,12 @@
  * client reset with a valid HMAC) creates the session.
  *
  * Limits: a connection must send a valid first packet within
- * TCP_FIRST_PACKET_S, a frame may not exceed the largest packet we
- * accept, a worker holds at most TCP_CONNS_MAX connections, and a client
- * that does not read makes us drop its data (never buffer without
- * bound).
+ * TCP_FIRST_PACKET_S of its accept (counted from then, not from its last
+ * byte: a byte a second does not keep it), an address may hold at most
+ * TCP_HALFOPEN_PER_SRC connections without one on each worker, a frame
+ * may not exceed the largest packet we accept, a worker holds at most
+ * TCP_CONNS_MAX connections, and a client that does not read makes us
+ * drop its data (never buffer without bound).
  */
 #include "config.h"
 
@@ -40,7 +42,8 @@
 #include "udp.h"
 #include "worker.h"
 
-#define TCP_FIRST_PACKET_S	10	/* accepted, then silent: closed */
+#define TCP_FIRST_PACKET_S	10	/* accepted, no valid packet: closed */
+#define TCP_HALFOPEN_PER_SRC	16	/* per worker, IPv4 address or /64 */
 #define TCP_CONNS_MAX		8192	/* per worker */
 #define TCP_OUT_MAX		(1 << 20)	/* unread by the client: drop */
 #define TCP_DRAIN_S		2	/* closing: time to flush RESTART */
@@ -52,6 +55,7 @@ struct tcpconn {
 	struct peer_addr	 peer;
 	struct session		*s;		/* NULL until the first packet */
 	struct tcpconn		*next, *prev;
+	uint64_t		 first_by_ms;	/* the first packet's deadline */
 	bool			 closing;
 };
 
@@ -265,6 +269,34 @@ tcp_packet(struct tcpconn *c, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/*
+ * True at most once a second per worker: a flood of refusals must not
+ * become a flood of log lines (the counters have the totals).
+ */
+static bool
+tcp_log_due(struct worker *w)
+{
+	if (w->now_ms - w->tcp_logged_ms < 1000)
+		return false;
+	w->tcp_logged_ms = w->now_ms;
+	return true;
+}
+
+/* No valid first packet within TCP_FIRST_PACKET_S of the accept. */
+static void
+first_timeout(struct tcpconn *c)
+{
+	struct worker *w = c->w;
+	char abuf[ADDR_STRLEN];
+
+	w->ctr.tcp_timeouts++;
+	if (tcp_log_due(w))
+		log_event(1, "tcp-timeout", "addr=%s reason=\"no valid first "
+		    "packet within %d s\"", addr_str(&c->peer, abuf),
+		    TCP_FIRST_PACKET_S);
+	conn_close(c);
+}
+
 static void
 read_cb(struct bufferevent *bev, void *arg)
 {
@@ -275,6 +307,10 @@ read_cb(struct bufferevent *bev, void *arg)
 	size_t n;
 
 	worker_clock(w);
+	if (c->s == NULL && !c->closing && w->now_ms >= c->first_by_ms) {
+		first_timeout(c);
+		goto out;
+	}
 	while (!c->closing && evbuffer_get_length(in) >= 2) {
 		evbuffer_copyout(in, hdr, 2);
 		n = (size_t)hdr[0] << 8 | hdr[1];
@@ -292,6 +328,14 @@ read_cb(struct bufferevent *bev, void *arg)
 			goto out;
 		}
 	}
+	if (c->s == NULL && !c->closing) {
+		/* Silence, too, counts from the accept, not from this read. */
+		uint64_t left = c->first_by_ms - w->now_ms;
+		struct timeval tv = { (time_t)(left / 1000),
+		    (suseconds_t)(left % 1000) * 1000 };
+
+		bufferevent_set_timeouts(bev, &tv, NULL);
+	}
  out:
 	tx_flush(w);
 	handoff_signal(w);
@@ -303,8 +347,42 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	struct tcpconn *c = arg;
 
 	worker_clock(c->w);
-	/* EOF, an error, or the first-packet timeout. */
-	conn_close(c);
+	/* EOF, an error, or silence before the first packet. */
+	if (c->s == NULL && (what & BEV_EVENT_TIMEOUT))
+		first_timeout(c);
+	else
+		conn_close(c);
+}
+
+/* Same host: the IPv4 address (mapped or not), or an IPv6 /64. */
+static bool
+same_source(const struct peer_addr *a, const struct peer_addr *b)
+{
+	const struct in6_addr *a6 = &a->u.sin6.sin6_addr;
+
+	if (a->u.sa.sa_family != b->u.sa.sa_family)
+		return false;
+	if (a->u.sa.sa_family == AF_INET)
+		return a->u.sin.sin_addr.s_addr == b->u.sin.sin_addr.s_addr;
+	return memcmp(a6, &b->u.sin6.sin6_addr,
+	    IN6_IS_ADDR_V4MAPPED(a6) ? 16 : 8) == 0;
+}
+
+/*
+ * Does a already hold TCP_HALFOPEN_PER_SRC connections on w without a
+ * first packet?  A walk over w's connections: at most TCP_CONNS_MAX.
+ */
+static bool
+halfopen_full(const struct worker *w, const struct peer_addr *a)
+{
+	const struct tcpconn *c;
+	unsigned n = 0;
+
+	for (c = w->tcp_conns; c != NULL; c = c->next)
+		if (c->s == NULL && !c->closing && same_source(&c->peer, a) &&
+		    ++n >= TCP_HALFOPEN_PER_SRC)
+			return true;
+	return false;
 }
 
 static void
@@ -313,11 +391,25 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct worker *w = arg;
 	struct timeval tv = { TCP_FIRST_PACKET_S, 0 };
+	struct peer_addr peer;
 	struct tcpconn *c;
+	char abuf[ADDR_STRLEN];
 	int one = 1;
 
+	worker_clock(w);
 	if (w->ntcp >= TCP_CONNS_MAX || w->stopping) {
 		w->ctr.max_clients++;
+		close(fd);
+		return;
+	}
+	addr_from_sockaddr(&peer, sa, (socklen_t)salen);
+	if (halfopen_full(w, &peer)) {
+		w->ctr.tcp_refused++;
+		if (tcp_log_due(w))
+			log_event(1, "refused", "addr=%s reason=\"%d TCP "
+			    "connections from its address without a first "
+			    "packet\"", addr_str(&peer, abuf),
+			    TCP_HALFOPEN_PER_SRC);
 		close(fd);
 		return;
 	}
@@ -331,7 +423,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	c->w = w;
-	addr_from_sockaddr(&c->peer, sa, (socklen_t)salen);
+	c->peer = peer;
+	c->first_by_ms = w->now_ms + TCP_FIRST_PACKET_S * 1000;
 	c->next = w->tcp_conns;
 	if (w->tcp_conns)
 		w->tcp_conns->prev = c;

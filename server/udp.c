@@ -218,30 +218,6 @@ reset_reply(struct worker *w, const struct peer_addr *from,
 	w->ctr.resets++;
 }
 
-/*
- * Only the client's first packet after our reset may open a session: its
- * message 1 (the ClientHello, or an empty P_CONTROL_WKC_V1) or a bare ACK
- * of our message 0, so every id it ACKs is our stateless message 0 (or 1,
- * sent just after).  Later packets of a connection we dropped (a refused,
- * kicked or replaced client still talking; a 2.6 client repeats old ACKs
- * such as [3,2,1,0] in every packet) must not resurrect it while the
- * cookie is valid (OpenVPN 2.6.15 closed the same hole).
- */
-static bool
-cookie_echo_shape(uint8_t op, const struct pkt_body *pb)
-{
-	unsigned i;
-
-	if (pb->ack.n == 0)
-		return false;
-	for (i = 0; i < pb->ack.n; i++)
-		if (pb->ack.id[i] > 1)
-			return false;
-	if (op == P_CONTROL_V1 || op == P_CONTROL_WKC_V1)
-		return pb->msgid == 1;
-	return op == P_ACK_V1;
-}
-
 static bool
 sessions_full(struct worker *w, const struct peer_addr *from)
 {
@@ -650,7 +626,8 @@ counters_log(const struct counters *c, unsigned clients)
 	    "no_route=%llu resets=%llu resets_limited=%llu bad_cookie=%llu "
 	    "handshakes_ok=%llu handshakes_failed=%llu tx_dropped=%llu "
 	    "tun_dropped=%llu handoff_out=%llu handoff_dropped=%llu "
-	    "c2c_dropped=%llu max_clients=%llu", clients,
+	    "c2c_dropped=%llu max_clients=%llu reneg_kicked=%llu "
+	    "tcp_refused=%llu tcp_timeouts=%llu", clients,
 	    (unsigned long long)c->rx_pkts, (unsigned long long)c->tx_pkts,
 	    (unsigned long long)c->tun_rx_pkts,
 	    (unsigned long long)c->tun_tx_pkts,
@@ -668,7 +645,10 @@ counters_log(const struct counters *c, unsigned clients)
 	    (unsigned long long)c->handoff_out,
 	    (unsigned long long)c->handoff_dropped,
 	    (unsigned long long)c->c2c_dropped,
-	    (unsigned long long)c->max_clients);
+	    (unsigned long long)c->max_clients,
+	    (unsigned long long)c->reneg_kicked,
+	    (unsigned long long)c->tcp_refused,
+	    (unsigned long long)c->tcp_timeouts);
 }
 
 void

@@ -267,7 +267,7 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 static void
 count_authenticated(struct session *s, void *arg)
 {
-	if (s->authenticated)
+	if (s->authenticated && s->kick_cmd[0] == '\0')
 		(*(unsigned *)arg)++;
 }
 

@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +189,7 @@ main(int argc, char *argv[])
 		char err[256], *text;
 		FILE *f;
 		long n;
+		int rc;
 
 		if (optind + 2 >= argc)
 			usage();
@@ -200,12 +202,16 @@ main(int argc, char *argv[])
 		rewind(f);
 		text[fread(text, 1, (size_t)n, f)] = '\0';
 		fclose(f);
-		if (statickey_parse(text, strlen(text), key, err,
-		    sizeof(err)) == -1 || (ta = tlsauth_new(key, 1,
-		    argv[optind + 2], err, sizeof(err))) == NULL) {
+		rc = statickey_parse(text, strlen(text), key, err, sizeof(err));
+		OPENSSL_cleanse(text, (size_t)n + 1);
+		free(text);
+		if (rc == -1 || (ta = tlsauth_new(key, 1, argv[optind + 2],
+		    err, sizeof(err))) == NULL) {
+			OPENSSL_cleanse(key, sizeof(key));
 			fprintf(stderr, "mcnflood: %s\n", err);
 			return 1;
 		}
+		OPENSSL_cleanse(key, sizeof(key));
 	} else if (strcmp(mode, "forged") != 0)
 		usage();
 	if (spoof != NULL) {

@@ -45,8 +45,17 @@ enum mcn_mode {
 	MODE_ECHO,
 };
 
+/* --abuse: what a misbehaving client sends instead of its probes. */
+enum mcn_abuse {
+	ABUSE_NONE,
+	ABUSE_OVERSIZED,	/* inner packets tun-mtu + ABUSE_OVER long */
+	ABUSE_MALFORMED,	/* broken IPv4 headers (inner_malform) */
+};
+#define ABUSE_OVER	100
+
 struct mcn_conf {
 	enum mcn_mode	 mode;
+	enum mcn_abuse	 abuse;
 	unsigned	 nclients;
 	struct sockaddr_in remote, bind, target, listen;
 	bool		 have_bind;

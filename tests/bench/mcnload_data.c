@@ -135,6 +135,8 @@ probe_encrypt(struct mcn *m, struct client *c, uint8_t flags, uint8_t *out,
 	f.dport = ntohs(cf->target.sin_port);
 	len = inner_udp_build(pkt, sizeof(pkt), &f, c->ip_id++,
 	    pkt + INNER_HDRS, plen);
+	if (len > 0 && cf->abuse == ABUSE_MALFORMED)
+		len = inner_malform(pkt, len, (unsigned)pr.seq);
 	if (len == 0 || (n = dc_encrypt(c->dc, c->key_id, c->peer_id,
 	    c->tx_pid, pkt, len, out, cap)) < 0)
 		return -1;

@@ -167,6 +167,30 @@ inner_udp_parse(const uint8_t *p, size_t len, struct inner_flow *f,
 	return 0;
 }
 
+size_t
+inner_malform(uint8_t *p, size_t len, unsigned n)
+{
+	uint16_t c;
+
+	switch (n % INNER_MALFORM_KINDS) {
+	case 0:
+		put16(p + 2, (uint16_t)(len + 100));
+		break;
+	case 1:
+		p[0] = 0x44;
+		break;
+	case 2:
+		p[0] = 0x55;
+		break;
+	default:
+		return len < 12 ? len : 12;
+	}
+	p[10] = p[11] = 0;
+	c = csum_fold(csum_add(0, p, INNER_IP_HDR));
+	memcpy(p + 10, &c, 2);
+	return len;
+}
+
 static void
 put32(uint8_t *p, uint32_t v)
 {

@@ -83,6 +83,11 @@ usage(FILE *f)
 "                     the lowest), else fall back): the rate the path\n"
 "                     carries without loss or queueing, not overload\n"
 "  --drain S          wait S seconds for the last echoes (default 1)\n"
+"  --abuse KIND       steady/blast: send what a misbehaving client would,\n"
+"                     for the server to drop and count: oversized (inner\n"
+"                     packets tun-mtu + 100 bytes long, ignores --size)\n"
+"                     or malformed (IPv4 headers with a wrong total\n"
+"                     length, header length or version, or cut short)\n"
 "\n"
 "Leaving:\n"
 "  --no-exit          vanish without EXIT / OCC_EXIT\n"
@@ -122,7 +127,7 @@ enum {
 	O_TUN_MTU, O_TLS_MIN, O_HAND_WINDOW, O_PUSH_REQ, O_CONCURRENCY,
 	O_CONNECT_RATE, O_TARGET, O_DURATION, O_RATE, O_BYTES, O_WINDOW,
 	O_SIZE, O_BATCH, O_ECHO, O_NO_GSO, O_ADAPT, O_DRAIN, O_NO_EXIT,
-	O_EXIT_WAIT, O_LISTEN, O_SERVER_PID,
+	O_EXIT_WAIT, O_LISTEN, O_SERVER_PID, O_ABUSE,
 };
 
 static const struct option long_opts[] = {
@@ -166,6 +171,7 @@ static const struct option long_opts[] = {
 	{ "exit-wait", required_argument, NULL, O_EXIT_WAIT },
 	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "server-pid", required_argument, NULL, O_SERVER_PID },
+	{ "abuse", required_argument, NULL, O_ABUSE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -353,6 +359,13 @@ mcn_parse_args(int argc, char **argv, struct mcn_conf *cf)
 			cf->server_pid = (pid_t)arg_num("--server-pid", optarg, 1,
 			    4194304);
 			break;
+		case O_ABUSE:
+			cf->abuse = strcmp(optarg, "oversized") == 0 ?
+			    ABUSE_OVERSIZED : strcmp(optarg, "malformed") == 0 ?
+			    ABUSE_MALFORMED : ABUSE_NONE;
+			if (cf->abuse == ABUSE_NONE)
+				die_usage("--abuse", "want oversized or malformed");
+			break;
 		case 'q': cf->quiet = true; break;
 		case 'v': cf->verbose++; break;
 		case 'h': usage(stdout); exit(0);
@@ -374,6 +387,11 @@ mcn_parse_args(int argc, char **argv, struct mcn_conf *cf)
 		die_usage("--ca", "required");
 	if (cf->cert_dir == NULL && (cf->cert == NULL || cf->key == NULL))
 		die_usage("--cert/--key", "give both, or --cert-dir");
-	if ((int)cf->size > cf->tun_mtu)
+	if (cf->abuse != ABUSE_NONE && cf->mode != MODE_STEADY &&
+	    cf->mode != MODE_BLAST)
+		die_usage("--abuse", "only with --steady or --blast");
+	if (cf->abuse == ABUSE_OVERSIZED)
+		cf->size = (unsigned)cf->tun_mtu + ABUSE_OVER;
+	else if ((int)cf->size > cf->tun_mtu)
 		die_usage("--size", "larger than --tun-mtu");
 }

@@ -95,6 +95,19 @@ int	inner_udp_parse(const uint8_t *p, size_t len, struct inner_flow *,
 	    const uint8_t **payload, size_t *plen, const char **why);
 
 /*
+ * --abuse malformed: breaks a well-formed IPv4 packet of len bytes (from
+ * inner_udp_build) in one of INNER_MALFORM_KINDS ways, chosen by n % 4:
+ *   0  total length 100 more than the packet has
+ *   1  header length 16 bytes (IHL 4)
+ *   2  IP version 5
+ *   3  cut to 12 bytes, shorter than any IP header
+ * The header checksum is recomputed (0..2), so only that field is wrong.
+ * Returns the new length.
+ */
+#define INNER_MALFORM_KINDS	4
+size_t	inner_malform(uint8_t *p, size_t len, unsigned n);
+
+/*
  * The probe: the first bytes of every inner UDP payload mcnload sends.
  * The echo server fills in srv_pkts/srv_bytes (what it has received on
  * this flow so far) before echoing, or answers with a report only.

@@ -27,8 +27,14 @@
 #   crl-foreign.pem + SIGHUP: event=crl-reload-failed with its reason, the
 #   previous CRL stays: client1 is neither halted nor disturbed, client2
 #   gets in, "revoked" is still refused.
+# reneg (both servers): every renegotiation verifies the client's
+#   certificate again against the CRL in force.  With crl-expired reject
+#   and a CRL whose nextUpdate is 15 s away, client1 (reneg-sec 4)
+#   connects and renegotiates while it is valid; once it has expired the
+#   next renegotiation is refused (CRL expired) -- with no SIGHUP and no
+#   kick: the handshake itself checked.
 #
-# Client options: client.conf only.
+# Client options: client.conf; reneg-sec 4 for the reneg part.
 set -euo pipefail
 
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -171,6 +177,41 @@ elif part reject "crl-expired reject"; then
 	refused c1-reject client1
 	say "crl-expired reject: client1 refused"
 fi
+
+# --- every renegotiation re-verifies ----------------------------------------
+(
+	cd "$RIG_WORK" &&
+	openssl ca -config .ca/openssl.cnf -gencrl -crlexts crl_ext \
+	    -crl_lastupdate "$(utc '-1 minute')" \
+	    -crl_nextupdate "$(utc '+15 seconds')" -out crl-short.pem
+) >>"$RIG_WORK/crls.log" 2>&1 || fail "making the short CRL" "$RIG_WORK/crls.log"
+short_end=$(date -d "$(openssl crl -in "$RIG_WORK/crl-short.pem" -noout \
+    -nextupdate | cut -d= -f2)" +%s)
+cp "$RIG_WORK/crl-short.pem" "$RIG_WORK/crl.pem"
+if [[ $MCN_SERVER == openvpn ]]; then
+	part reneg
+	reneg_refused="CRL has expired"
+else
+	part reneg "crl-expired reject"
+	reneg_refused="event=auth-failed .*key_id=[1-7] .*our CRL has expired"
+fi
+rig_client_up client c1r client1 "reneg-sec 4"
+(($(date +%s) < short_end)) ||
+    fail "the box is too slow: the short CRL expired before client1 connected"
+wait_for_log "$RIG_WORK/c1r.log" "TLS: soft reset" 8 ||
+    fail "client1 did not renegotiate" "$RIG_WORK/c1r.log"
+! grep -Eq "$reneg_refused" "$SERVER_LOG" ||
+    fail "a renegotiation was refused while the CRL was valid" "$SERVER_LOG"
+wait_for_log "$SERVER_LOG" "$reneg_refused" \
+    $((short_end - $(date +%s) + 12)) "$SERVER_PID" ||
+    fail "no renegotiation was refused after the CRL expired" "$SERVER_LOG" \
+    "$RIG_WORK/c1r.log"
+! grep -q "event=kick\|event=crl-reload" "$SERVER_LOG" ||
+    fail "the refusal came from a kick or a reload" "$SERVER_LOG"
+say "reneg: renegotiations pass while the CRL is valid; the first after" \
+    "its nextUpdate is refused: $(grep -Eo "$reneg_refused" "$SERVER_LOG" |
+    head -n 1)"
+rig_stop "$BG_PID"
 
 # --- a CRL from another CA on SIGHUP ---------------------------------------
 cp "$RIG_WORK/crl-fresh.pem" "$RIG_WORK/crl.pem"

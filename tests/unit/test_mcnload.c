@@ -307,6 +307,40 @@ START_TEST(udp_parse_rejects)
 }
 END_TEST
 
+START_TEST(udp_malform)
+{
+	uint8_t pkt[64], bad[64];
+	struct inner_flow g;
+	const uint8_t *p;
+	const char *why;
+	size_t n, m, plen;
+	unsigned k;
+
+	n = vec_hex(EXPECTED_UDP, pkt, sizeof(pkt));
+	/* Every kind breaks exactly what it says, and nothing parses. */
+	for (k = 0; k < 2 * INNER_MALFORM_KINDS; k++) {
+		memcpy(bad, pkt, n);
+		m = inner_malform(bad, n, k);
+		ck_assert_uint_eq(m, k % INNER_MALFORM_KINDS == 3 ? 12 : n);
+		ck_assert_int_eq(inner_udp_parse(bad, m, &g, &p, &plen, &why),
+		    -1);
+	}
+	memcpy(bad, pkt, n);
+	inner_malform(bad, n, 0);
+	ck_assert_uint_eq((size_t)(bad[2] << 8 | bad[3]), n + 100);
+	ck_assert_uint_eq(csum_fold(csum_add(0, bad, INNER_IP_HDR)), 0);
+	ck_assert_mem_eq(bad + 4, pkt + 4, 6);
+	memcpy(bad, pkt, n);
+	inner_malform(bad, n, 1);
+	ck_assert_uint_eq(bad[0], 0x44);
+	ck_assert_uint_eq(csum_fold(csum_add(0, bad, INNER_IP_HDR)), 0);
+	memcpy(bad, pkt, n);
+	inner_malform(bad, n, 2);
+	ck_assert_uint_eq(bad[0], 0x55);
+	ck_assert_mem_eq(bad + 12, pkt + 12, n - 12);
+}
+END_TEST
+
 START_TEST(probe_layout)
 {
 	struct probe a = {
@@ -387,6 +421,7 @@ suite(void)
 	tcase_add_test(tc, ipv4_header_checksum_captured);
 	tcase_add_test(tc, udp_build_parse);
 	tcase_add_test(tc, udp_parse_rejects);
+	tcase_add_test(tc, udp_malform);
 	tcase_add_test(tc, probe_layout);
 	tcase_add_test(tc, hist_quantiles);
 	suite_add_tcase(s, tc);
