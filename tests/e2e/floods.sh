@@ -273,9 +273,17 @@ done
 
 RSS1=$(rss_kb "$SERVER_PID")
 bound=$((WORKERS * 1024 + 1024))
-[[ $((RSS1 - RSS0)) -le $bound ]] ||
-    fail "daemon VmRSS grew from $RSS0 to $RSS1 KiB (bound $bound KiB)"
-say "daemon VmRSS $RSS0 -> $RSS1 KiB after all floods (bound +$bound)"
+if [[ ${MCN_SANITIZED:-0} == 1 ]]; then
+	# OpenSSL 3.0 re-creates its digest context on every HMAC reset (a
+	# malloc and a free per packet, libcrypto's own); ASan keeps freed
+	# blocks in quarantine, so RSS here measures the quarantine.
+	say "daemon VmRSS $RSS0 -> $RSS1 KiB after all floods (sanitizer" \
+	    "build: not judged; the normal build holds it to +$bound)"
+else
+	[[ $((RSS1 - RSS0)) -le $bound ]] ||
+	    fail "daemon VmRSS grew from $RSS0 to $RSS1 KiB (bound $bound KiB)"
+	say "daemon VmRSS $RSS0 -> $RSS1 KiB after all floods (bound +$bound)"
+fi
 [[ $(grep -c "Initialization Sequence Completed" "$RIG_WORK/c1.log") -eq 1 ]] ||
     fail "client1 reconnected during the floods" "$RIG_WORK/c1.log"
 rig_server_stop

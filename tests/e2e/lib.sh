@@ -134,6 +134,8 @@ fail()
 	shift
 	echo "FAIL: $msg"
 	dump_logs "$@"
+	# Again at the end: CI shows only the tail of a long log.
+	echo "FAIL: $msg"
 	exit 1
 }
 
