@@ -13,8 +13,9 @@
  *   push-reset               this client does not get the main config's
  *                            push list (nor the push lines above it in
  *                            this file, as in OpenVPN)
- *   iroute NET [MASK]        a subnet behind this client (MASK defaults to
- *                            255.255.255.255)
+ *   iroute NET [MASK]        a network behind this client (MASK defaults
+ *                            to 255.255.255.255); the server config must
+ *                            route it (checked at connect, ctl.c)
  *   disable                  refuse this client
  * Anything else refuses the client: a file never means less than its
  * author thinks.

@@ -161,6 +161,19 @@ validate(struct cfg_pstate *ps)
 		    "IPv4 pool of server /%d (clients get NET::1000 + their "
 		    "IPv4 offset)", ps->cfg->server6_prefix,
 		    ps->cfg->server_prefix);
+	for (n = 0; n < ps->cfg->nroutes && ps->cfg->has_server; n++) {
+		const struct cfg_route *r = &ps->cfg->routes[n];
+		uint32_t m = ntohl(r->mask.s_addr) &
+		    ntohl(ps->cfg->server_mask.s_addr);
+
+		if (((ntohl(r->net.s_addr) ^ ntohl(ps->cfg->server_net.s_addr))
+		    & m) == 0) {
+			ps->line = r->line;
+			return cfg_perr(ps, "route overlaps the tunnel subnet "
+			    "of server (its clients are routed already)");
+		}
+	}
+	n = 0;
 	if ((ps->cfg->has_tls_auth ? 1 : 0) + (ps->cfg->has_tls_crypt ? 1 : 0) +
 	    (ps->cfg->has_tls_crypt_v2 ? 1 : 0) > 1)
 		return cfg_perr(ps, "give one of tls-auth, tls-crypt and "

@@ -33,6 +33,18 @@ struct cfg_listen {
 	uint16_t	 port;
 };
 
+#define CFG_MAX_ROUTES	64
+
+/* route NETWORK [NETMASK]: a network behind clients (their
+ * client-config-dir iroute), routed into the tun and NATed out of the
+ * exit interface like the tunnel subnet. */
+struct cfg_route {
+	struct in_addr	 net;
+	struct in_addr	 mask;
+	int		 prefix;
+	int		 line;		/* where it was given */
+};
+
 struct cfg {
 	char		*path;
 
@@ -76,6 +88,9 @@ struct cfg {
 	bool		 has_server6;
 	struct in6_addr	 server6_net;
 	int		 server6_prefix;
+
+	struct cfg_route routes[CFG_MAX_ROUTES];	/* in file order */
+	size_t		 nroutes;
 
 	char		*push[CFG_MAX_PUSH];	/* push "..." in order */
 	size_t		 npush;

@@ -51,6 +51,21 @@ listen_differs(const struct cfg_listen *a, const struct cfg_listen *b)
 	    memcmp(&a->local6, &b->local6, sizeof(a->local6)) != 0;
 }
 
+/* The kernel routes and NAT rules are set at start: same networks? */
+static bool
+routes_differ(const struct cfg *a, const struct cfg *b)
+{
+	size_t i;
+
+	if (a->nroutes != b->nroutes)
+		return true;
+	for (i = 0; i < a->nroutes; i++)
+		if (a->routes[i].net.s_addr != b->routes[i].net.s_addr ||
+		    a->routes[i].prefix != b->routes[i].prefix)
+			return true;
+	return false;
+}
+
 int
 cfg_carry_restart(struct cfg *nw, const struct cfg *old, char *changed,
     size_t cap)
@@ -120,6 +135,11 @@ cfg_carry_restart(struct cfg *nw, const struct cfg *old, char *changed,
 	nw->has_server6 = old->has_server6;
 	nw->server6_net = old->server6_net;
 	nw->server6_prefix = old->server6_prefix;
+
+	if (routes_differ(nw, old))
+		note(changed, cap, &n, "route");
+	memcpy(nw->routes, old->routes, sizeof(nw->routes));
+	nw->nroutes = old->nroutes;
 
 	if (strcmp(nw->exit_if, old->exit_if) != 0)
 		note(changed, cap, &n, "exit-interface");

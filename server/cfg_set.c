@@ -356,12 +356,40 @@ set_topology(struct cfg_pstate *ps, int argc, char **argv)
 	    argv[1]);
 }
 
+/*
+ * What server and route share: a contiguous netmask (its length in
+ * *prefix), the network address of it, a unicast network.  The strings
+ * are the arguments as given, for the messages.
+ */
+static int
+net_check(struct cfg_pstate *ps, const char *what, struct in_addr net,
+    struct in_addr mask, const char *net_s, const char *mask_s, int *prefix)
+{
+	uint32_t n = ntohl(net.s_addr), m = ntohl(mask.s_addr);
+	struct in_addr want;
+	char buf[INET_ADDRSTRLEN];
+
+	if (((~m) & (~m + 1)) != 0)
+		return cfg_perr(ps, "%s: netmask %s is not contiguous", what,
+		    mask_s);
+	*prefix = __builtin_popcount(m);
+	if ((n & ~m) != 0) {
+		want.s_addr = htonl(n & m);
+		inet_ntop(AF_INET, &want, buf, sizeof(buf));
+		return cfg_perr(ps, "%s: %s is not the network address of a "
+		    "/%d (did you mean %s?)", what, net_s, *prefix, buf);
+	}
+	if ((n >> 24) == 0 || (n >> 24) == 127 || (n >> 24) >= 224)
+		return cfg_perr(ps, "%s: %s is not a unicast network", what,
+		    net_s);
+	return 0;
+}
+
 static int
 set_server(struct cfg_pstate *ps, int argc, char **argv)
 {
 	struct cfg *c = ps->cfg;
-	struct in_addr net, mask, want;
-	uint32_t n, m;
+	struct in_addr net, mask;
 	int prefix;
 
 	if (argc == 4 && strcmp(argv[3], "nopool") == 0)
@@ -375,26 +403,11 @@ set_server(struct cfg_pstate *ps, int argc, char **argv)
 	if (inet_pton(AF_INET, argv[2], &mask) != 1)
 		return cfg_perr(ps, "server: '%s' is not an IPv4 netmask",
 		    argv[2]);
-	n = ntohl(net.s_addr);
-	m = ntohl(mask.s_addr);
-	if (((~m) & (~m + 1)) != 0)
-		return cfg_perr(ps, "server: netmask %s is not contiguous",
-		    argv[2]);
-	prefix = __builtin_popcount(m);
+	if (net_check(ps, "server", net, mask, argv[1], argv[2], &prefix) == -1)
+		return -1;
 	if (prefix < 8 || prefix > 29)
 		return cfg_perr(ps, "server: netmask %s is /%d; it must be "
 		    "/8 to /29", argv[2], prefix);
-	if ((n & ~m) != 0) {
-		char buf[INET_ADDRSTRLEN];
-
-		want.s_addr = htonl(n & m);
-		inet_ntop(AF_INET, &want, buf, sizeof(buf));
-		return cfg_perr(ps, "server: %s is not the network address "
-		    "of a /%d (did you mean %s?)", argv[1], prefix, buf);
-	}
-	if ((n >> 24) == 0 || (n >> 24) == 127 || (n >> 24) >= 224)
-		return cfg_perr(ps, "server: %s is not a unicast network",
-		    argv[1]);
 	c->has_server = true;
 	c->server_net = net;
 	c->server_mask = mask;
@@ -422,6 +435,67 @@ set_push(struct cfg_pstate *ps, int argc, char **argv)
 	if ((c->push[c->npush] = strdup(o)) == NULL)
 		return cfg_perr(ps, "push: out of memory");
 	c->npush++;
+	return 0;
+}
+
+/*
+ * route NETWORK [NETMASK [vpn_gateway]], as in an OpenVPN server config:
+ * the kernel sends NETWORK into the tun, and the client whose
+ * client-config-dir file has a matching iroute gets it.  The gateway
+ * argument may only be OpenVPN's "vpn_gateway" (the tun is the only way
+ * out); hostnames are not resolved.
+ */
+static int
+set_route(struct cfg_pstate *ps, int argc, char **argv)
+{
+	struct cfg *c = ps->cfg;
+	struct cfg_route *r;
+	struct in_addr net, mask;
+	uint32_t n, m;
+	size_t i;
+	int prefix;
+
+	if (argc == 5)
+		return cfg_perr(ps, "route: a metric is not supported (the "
+		    "route goes into the tun device)");
+	if (argc == 4 && strcmp(argv[3], "vpn_gateway") != 0)
+		return cfg_perr(ps, "route: gateway '%s' is not supported: the "
+		    "route goes into the tun device (give no gateway, or "
+		    "vpn_gateway)", argv[3]);
+	if (inet_pton(AF_INET, argv[1], &net) != 1)
+		return cfg_perr(ps, "route: '%s' is not an IPv4 address (names "
+		    "are not resolved)", argv[1]);
+	mask.s_addr = htonl(0xffffffffU);
+	if (argc >= 3 && strcmp(argv[2], "default") != 0 &&
+	    inet_pton(AF_INET, argv[2], &mask) != 1)
+		return cfg_perr(ps, "route: '%s' is not an IPv4 netmask",
+		    argv[2]);
+	if (ntohl(mask.s_addr) < 0xff000000U)
+		return cfg_perr(ps, "route %s %s: wider than a /8; a default "
+		    "route through one client is not supported", argv[1],
+		    argv[2]);
+	if (net_check(ps, "route", net, mask, argv[1],
+	    argc >= 3 ? argv[2] : "255.255.255.255", &prefix) == -1)
+		return -1;
+	n = ntohl(net.s_addr);
+	m = ntohl(mask.s_addr);
+	for (i = 0; i < c->nroutes; i++) {
+		uint32_t on = ntohl(c->routes[i].net.s_addr);
+		uint32_t om = ntohl(c->routes[i].mask.s_addr);
+
+		if (((n ^ on) & m & om) == 0)
+			return cfg_perr(ps, "route %s/%d overlaps the route "
+			    "on line %d", argv[1], prefix,
+			    c->routes[i].line);
+	}
+	if (c->nroutes == CFG_MAX_ROUTES)
+		return cfg_perr(ps, "route: more than %d routes",
+		    CFG_MAX_ROUTES);
+	r = &c->routes[c->nroutes++];
+	r->net = net;
+	r->mask = mask;
+	r->prefix = prefix;
+	r->line = ps->line;
 	return 0;
 }
 
@@ -592,6 +666,11 @@ const struct cfg_directive cfg_directives[] = {
 	{ "server", "NETWORK NETMASK", "Tunnel subnet (/8 to /29): the "
 	    "server takes .1, clients get the other addresses.",
 	    2, 3, Q, set_server },
+	{ "route", "NETWORK [NETMASK]", "A network behind a client: the "
+	    "kernel routes it into the tun, the exit NAT covers it, and the "
+	    "client whose client-config-dir file has the matching iroute gets "
+	    "its packets.  NETMASK defaults to 255.255.255.255.",
+	    1, 4, R, set_route },
 	{ "push", "\"OPTION\"", "Option sent to every client, in order; "
 	    "one option per line, no commas.", 1, 1, R | L, set_push },
 	{ "keepalive", "INTERVAL TIMEOUT", "Ping every INTERVAL s; restart a "

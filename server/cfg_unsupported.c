@@ -67,7 +67,7 @@ const char *const cfg_unsupported[] = {
 	"register-dns", "remap-usr1", "remote", "remote-cert-eku",
 	"remote-cert-ku", "remote-cert-tls", "remote-random",
 	"remote-random-hostname", 
-	"replay-persist", "replay-window", "resolv-retry", "rmtun", "route",
+	"replay-persist", "replay-window", "resolv-retry", "rmtun",
 	"route-delay", "route-gateway", "route-ipv6", "route-ipv6-gateway",
 	"route-method", "route-metric", "route-noexec", "route-nopull",
 	"route-pre-down", "route-up", "rport", "script-security", "secret",

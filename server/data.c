@@ -51,6 +51,8 @@ tunnel_dst(const struct worker *w, const uint8_t *p, int version)
 	if (version == 4) {
 		memcpy(&d4, p + 16, 4);
 		off = pool_offset(&gw->pool, d4);
+		if (off < 0 && cfg->nroutes > 0)
+			return iroute_lookup(&gw->iroutes, d4);
 		return off == 1 ? POOL_GW : off;
 	}
 	if (!cfg->has_server6)
@@ -65,10 +67,27 @@ tunnel_dst(const struct worker *w, const uint8_t *p, int version)
 }
 
 /*
+ * An IPv4 packet from a network behind s (its iroutes), which s holds
+ * now: the later of two clients that announce a network gets it.
+ */
+static bool
+from_iroute(const struct session *s, const uint8_t *p)
+{
+	const struct gw *gw = s->w->gw;
+	struct in_addr src;
+
+	if (s->ccd.niroute == 0)
+		return false;
+	memcpy(&src, p + 12, 4);
+	return iroute_lookup(&gw->iroutes, src) ==
+	    pool_offset(&gw->pool, s->vip);
+}
+
+/*
  * A decrypted tunnel packet from s: a well-formed IPv4 or IPv6 packet
  * within tun-mtu (inner.h), only from its own address (IPv4, or IPv6
- * with server-ipv6), and only to another client's address if
- * client-to-client is on.
+ * with server-ipv6) or a network behind it, and only to another
+ * client's address or networks if client-to-client is on.
  */
 static void
 inner_input(struct session *s, const uint8_t *p, size_t len)
@@ -83,7 +102,7 @@ inner_input(struct session *s, const uint8_t *p, size_t len)
 		return;
 	}
 	if (v == 4) {
-		if (memcmp(p + 12, &s->vip, 4) != 0) {
+		if (memcmp(p + 12, &s->vip, 4) != 0 && !from_iroute(s, p)) {
 			w->ctr.spoofed_src++;
 			return;
 		}

@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 
 #include "addr.h"
+#include "iroute.h"
 #include "metrics.h"
 #include "pool.h"
 #include "pool_reserve.h"
@@ -87,6 +88,8 @@ struct gw {
 	struct pool		 pool;
 	struct pool_leases	 leases;	/* CN -> address, over pool */
 	uint8_t			*vip_owner;	/* per pool offset: worker+1, 0 */
+	struct iroute_table	 iroutes;	/* networks behind clients:
+						 * written under pool_mu */
 	int			 nsessions;	/* atomic: all workers' sessions */
 	struct dir		*dir;		/* transport address -> worker */
 	struct in_addr		 gw_addr;	/* NET+1 on the tun */

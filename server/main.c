@@ -643,6 +643,18 @@ run(const char *path)
 			goto out;
 		}
 	}
+	for (i = 0; i < cfg->nroutes; i++) {
+		char nbuf[INET_ADDRSTRLEN];
+
+		if (netcfg_route_add(d.nc, gw->tun_name, cfg->routes[i].net,
+		    cfg->routes[i].prefix, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			goto out;
+		}
+		log_at(1, "route %s/%d into %s (for clients' iroutes)",
+		    inaddr_str(cfg->routes[i].net, nbuf),
+		    cfg->routes[i].prefix, gw->tun_name);
+	}
 	if (!netcfg_link_exists(d.nc, cfg->exit_if))
 		log_warnx("exit-interface %s does not exist (yet); the NAT "
 		    "rule matches it by name once it appears", cfg->exit_if);
@@ -652,6 +664,12 @@ run(const char *path)
 		goto out;
 	}
 	d.nat_up = true;
+	for (i = 0; i < cfg->nroutes; i++)
+		if (nat_add(cfg->exit_if, cfg->routes[i].net,
+		    cfg->routes[i].prefix, err, sizeof(err)) == -1) {
+			log_warnx("exit NAT for route: %s", err);
+			goto out;
+		}
 	if (cfg->has_server6 && nat_setup6(cfg->exit_if, &cfg->server6_net,
 	    cfg->server6_prefix, err, sizeof(err)) == -1) {
 		log_warnx("exit NAT66: %s", err);

@@ -96,11 +96,22 @@ nat_ifname_ok(const char *s)
 	return 1;
 }
 
+/* net/prefix as nft text, host bits cleared (nft would too) so the rule
+ * shows what matches. */
+static void
+net_text(struct in_addr net, int prefix, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr masked;
+
+	masked.s_addr = net.s_addr &
+	    htonl(prefix == 32 ? 0xffffffffU : ~(0xffffffffU >> prefix));
+	inet_ntop(AF_INET, &masked, buf, INET_ADDRSTRLEN);
+}
+
 int
 nat_setup(const char *exit_if, struct in_addr net, int prefix, char *err,
     size_t errlen)
 {
-	struct in_addr	 masked;
 	char		 nstr[INET_ADDRSTRLEN];
 	char		*cmd = NULL;
 	int		 ret = -1;
@@ -115,10 +126,7 @@ nat_setup(const char *exit_if, struct in_addr net, int prefix, char *err,
 		snprintf(err, errlen, "invalid NAT prefix length /%d", prefix);
 		goto done;
 	}
-	/* Clear host bits (nft would too) so the text shows what matches. */
-	masked.s_addr = net.s_addr &
-	    htonl(prefix == 32 ? 0xffffffffU : ~(0xffffffffU >> prefix));
-	inet_ntop(AF_INET, &masked, nstr, sizeof(nstr));
+	net_text(net, prefix, nstr);
 
 	if (asprintf(&cmd,
 	    "add table " NAT_FAMILY " " NAT_TABLE "\n"
@@ -136,6 +144,31 @@ nat_setup(const char *exit_if, struct in_addr net, int prefix, char *err,
 	ret = nat_run("setup", cmd, err, errlen);
 
  done:
+	free(cmd);
+	return ret;
+}
+
+int
+nat_add(const char *exit_if, struct in_addr net, int prefix, char *err,
+    size_t errlen)
+{
+	char		 nstr[INET_ADDRSTRLEN];
+	char		*cmd = NULL;
+	int		 ret = -1;
+
+	if (!nat_ifname_ok(exit_if) || prefix < 1 || prefix > 32) {
+		snprintf(err, errlen, "invalid exit interface or prefix");
+		return -1;
+	}
+	net_text(net, prefix, nstr);
+	if (asprintf(&cmd,
+	    "add rule " NAT_FAMILY " " NAT_TABLE " postrouting "
+	    "ip saddr %s/%d oifname \"%s\" masquerade\n",
+	    nstr, prefix, exit_if) == -1) {
+		snprintf(err, errlen, "nft add: out of memory");
+		return -1;
+	}
+	ret = nat_run("add", cmd, err, errlen);
 	free(cmd);
 	return ret;
 }

@@ -17,6 +17,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/route.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -177,6 +178,68 @@ netcfg_tun_up(struct netcfg *nc, const char *ifname, struct in_addr addr,
 		nl_addr_put(local);
 	if (ra != NULL)
 		rtnl_addr_put(ra);
+	if (link != NULL)
+		rtnl_link_put(link);
+	return ret;
+}
+
+int
+netcfg_route_add(struct netcfg *nc, const char *ifname, struct in_addr net,
+    int prefix, char *err, size_t errlen)
+{
+	struct rtnl_link	*link = NULL;
+	struct rtnl_route	*rt = NULL;
+	struct rtnl_nexthop	*nh = NULL;
+	struct nl_addr		*dst = NULL;
+	char			 nstr[INET_ADDRSTRLEN];
+	int			 rc, ret = -1;
+
+	inet_ntop(AF_INET, &net, nstr, sizeof(nstr));
+	if (prefix < 1 || prefix > 32) {
+		snprintf(err, errlen, "route %s: invalid prefix length /%d",
+		    nstr, prefix);
+		goto done;
+	}
+	if ((rc = rtnl_link_get_kernel(nc->sk, 0, ifname, &link)) < 0) {
+		snprintf(err, errlen, "route %s/%d: interface %s: %s", nstr,
+		    prefix, ifname, nl_geterror(rc));
+		goto done;
+	}
+	if ((rt = rtnl_route_alloc()) == NULL ||
+	    (nh = rtnl_route_nh_alloc()) == NULL ||
+	    (dst = nl_addr_build(AF_INET, &net, sizeof(net))) == NULL) {
+		snprintf(err, errlen, "route %s/%d: out of memory", nstr,
+		    prefix);
+		goto done;
+	}
+	nl_addr_set_prefixlen(dst, prefix);
+	rtnl_route_set_family(rt, AF_INET);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_set_scope(rt, RT_SCOPE_LINK);
+	rtnl_route_set_type(rt, RTN_UNICAST);
+	if ((rc = rtnl_route_set_dst(rt, dst)) < 0) {
+		snprintf(err, errlen, "route %s/%d: %s", nstr, prefix,
+		    nl_geterror(rc));
+		goto done;
+	}
+	rtnl_route_nh_set_ifindex(nh, rtnl_link_get_ifindex(link));
+	rtnl_route_add_nexthop(rt, nh);
+	nh = NULL;			/* the route owns it now */
+	if ((rc = rtnl_route_add(nc->sk, rt, NLM_F_REPLACE)) < 0) {
+		snprintf(err, errlen, "route %s/%d dev %s: %s", nstr, prefix,
+		    ifname, nl_geterror(rc));
+		goto done;
+	}
+	ret = 0;
+
+ done:
+	if (nh != NULL)
+		rtnl_route_nh_free(nh);
+	if (dst != NULL)
+		nl_addr_put(dst);
+	if (rt != NULL)
+		rtnl_route_put(rt);
 	if (link != NULL)
 		rtnl_link_put(link);
 	return ret;

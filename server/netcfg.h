@@ -29,6 +29,14 @@ int	netcfg_ipv6_off(const char *ifname, char *err, size_t errlen);
 int	netcfg_tun_addr6(struct netcfg *, const char *ifname,
 	    const struct in6_addr *addr, int prefix, char *err, size_t errlen);
 
+/*
+ * Routes net/prefix into ifname (an interface that is up), as "ip route
+ * replace NET/PREFIX dev IFNAME" would; the route goes with the
+ * interface.  0 or -1.
+ */
+int	netcfg_route_add(struct netcfg *, const char *ifname, struct in_addr net,
+	    int prefix, char *err, size_t errlen);
+
 /* True if the interface exists. */
 bool	netcfg_link_exists(struct netcfg *, const char *ifname);
 

@@ -168,6 +168,7 @@ session_assign(struct session *s)
 	char from[POOL_LEASE_CN_MAX + 1], vbuf[INET_ADDRSTRLEN];
 	enum pool_lease_how how;
 	bool takeover = !w->cfg->duplicate_cn;
+	int64_t prev[CCD_MAX_IROUTE];	/* iroute_claim's answers */
 	uint32_t i;
 	int64_t off;
 
@@ -189,10 +190,33 @@ session_assign(struct session *s)
 		off = pool_offset(&gw->pool, s->vip);
 		__atomic_store_n(&gw->vip_owner[off], (uint8_t)(w->idx + 1),
 		    __ATOMIC_RELEASE);
+		/* A session of the CN that held the address may have had
+		 * other networks behind it. */
+		iroute_release(&gw->iroutes, off);
+		for (i = 0; i < s->ccd.niroute; i++)
+			prev[i] = iroute_claim(&gw->iroutes,
+			    s->ccd.iroute[i].net, s->ccd.iroute[i].prefix, off);
 	}
 	pthread_mutex_unlock(&gw->pool_mu);
 	if (how == POOL_LEASE_FULL)
 		return -1;
+	for (i = 0; i < s->ccd.niroute; i++) {
+		char nbuf[INET_ADDRSTRLEN], pbuf[INET_ADDRSTRLEN];
+		struct in_addr pa;
+
+		inaddr_str(s->ccd.iroute[i].net, nbuf);
+		if (prev[i] == -1)
+			log_event(0, "iroute-full", "cn=%s net=%s/%d reason=\"no "
+			    "room for more than %d networks behind clients: "
+			    "not routed to this client\"", s->cn, nbuf,
+			    s->ccd.iroute[i].prefix, IROUTE_MAX);
+		else if (prev[i] > 0) {
+			pa.s_addr = htonl(gw->pool.net + (uint32_t)(prev[i] - 1));
+			log_event(1, "iroute-moved", "cn=%s net=%s/%d "
+			    "from_vip=%s", s->cn, nbuf,
+			    s->ccd.iroute[i].prefix, inaddr_str(pa, pbuf));
+		}
+	}
 	if (how == POOL_LEASE_TAKEN)
 		log_event(1, "lease-reassigned", "cn=%s vip=%s from_cn=%s",
 		    s->cn, inaddr_str(s->vip, vbuf), from);
@@ -277,9 +301,11 @@ session_close(struct session *s, const char *reason)
 		pthread_mutex_lock(&gw->pool_mu);
 		/* Not if a new session of the CN took the address over. */
 		if (pool_lease_release(&gw->leases, s->vip, (uintptr_t)s) &&
-		    off >= 0)
+		    off >= 0) {
 			__atomic_store_n(&gw->vip_owner[off], 0,
 			    __ATOMIC_RELEASE);
+			iroute_release(&gw->iroutes, off);
+		}
 		pthread_mutex_unlock(&gw->pool_mu);
 	}
 	if (s->peer_id != PKT_PEER_ID_NONE) {

@@ -154,6 +154,56 @@ START_TEST(test_session_policy)
 }
 END_TEST
 
+/* route: networks behind clients (their iroutes). */
+START_TEST(test_routes)
+{
+	struct cfg *c, *d;
+	char changed[256];
+
+	c = parse_ok("");
+	ck_assert_uint_eq(c->nroutes, 0);
+	cfg_free(c);
+	c = parse_ok("route 192.168.60.0 255.255.255.0\nroute 172.16.9.9\n"
+	    "route 10.20.0.0 255.255.0.0 vpn_gateway\n");
+	ck_assert_uint_eq(c->nroutes, 3);
+	ck_assert_int_eq(c->routes[0].prefix, 24);
+	ck_assert_uint_eq(ntohl(c->routes[0].net.s_addr), 0xc0a83c00);
+	ck_assert_int_eq(c->routes[1].prefix, 32);
+	ck_assert_int_eq(c->routes[2].prefix, 16);
+
+	/* A reload keeps the running routes and says so. */
+	d = parse_ok("route 192.168.61.0 255.255.255.0\n");
+	ck_assert_int_eq(cfg_carry_restart(d, c, changed, sizeof(changed)), 1);
+	ck_assert_str_eq(changed, "route");
+	ck_assert_uint_eq(d->nroutes, 3);
+	cfg_free(d);
+	/* The same networks on other lines: no change. */
+	d = parse_ok("\n\nroute 192.168.60.0 255.255.255.0\n"
+	    "route 172.16.9.9 255.255.255.255\n"
+	    "route 10.20.0.0 255.255.0.0\n");
+	ck_assert_int_eq(cfg_carry_restart(d, c, changed, sizeof(changed)), 0);
+	cfg_free(d);
+	cfg_free(c);
+
+	parse_err("route 192.168.60.1 255.255.255.0\n",
+	    "not the network address of a /24 (did you mean 192.168.60.0?)");
+	parse_err("route 192.168.60.0 255.0.255.0\n", "not contiguous");
+	parse_err("route gw.example 255.255.255.0\n", "names are not resolved");
+	parse_err("route 192.168.60.0 255.255.255.0 10.8.0.5\n",
+	    "gateway '10.8.0.5' is not supported");
+	parse_err("route 192.168.60.0 255.255.255.0 vpn_gateway 5\n",
+	    "metric is not supported");
+	parse_err("route 0.0.0.0 0.0.0.0\n", "wider than a /8");
+	parse_err("route 224.0.0.0 255.0.0.0\n", "not a unicast network");
+	parse_err("route 192.168.0.0 255.255.0.0\nroute 192.168.60.0 "
+	    "255.255.255.0\n", "overlaps the route on line");
+	parse_err("route 10.8.0.0 255.255.0.0\n",
+	    "route overlaps the tunnel subnet");
+	parse_err("route 10.8.0.128 255.255.255.128\n",
+	    "route overlaps the tunnel subnet");
+}
+END_TEST
+
 /* tls-crypt and tls-crypt-v2 replace tls-auth; only one of the three. */
 START_TEST(test_control_protection)
 {
@@ -308,6 +358,7 @@ main(void)
 	tcase_add_test(tc, test_renegotiation);
 	tcase_add_test(tc, test_tls_and_ciphers);
 	tcase_add_test(tc, test_session_policy);
+	tcase_add_test(tc, test_routes);
 	tcase_add_test(tc, test_control_protection);
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_listen);
