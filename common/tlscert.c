@@ -112,7 +112,8 @@ tlscert_verify_reason(int e, int depth, X509 *leaf, bool we_are_server)
 
 	switch (e) {
 	case X509_V_ERR_CERT_REVOKED:
-		return "certificate revoked";
+		return depth > 0 ? "a CA certificate of its chain is revoked" :
+		    "certificate revoked";
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
@@ -305,33 +306,66 @@ tlscert_check_server_leaf(X509 *x, char *err, size_t errlen)
 /* Each CRL must carry a valid signature of one of our CAs. */
 int
 tlscert_check_crls(STACK_OF(X509_CRL) *crls, STACK_OF(X509) *ca,
-    char *err, size_t errlen)
+    STACK_OF(X509) *signers, char *err, size_t errlen)
 {
 	X509_CRL *crl;
-	X509 *c;
+	X509_EXTENSION *ext;
+	X509 *c, *signer;
 	char name[256];
-	int i, j;
-	bool ok;
+	int i, j, nid;
 
 	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
 		crl = sk_X509_CRL_value(crls, i);
-		for (ok = false, j = 0; !ok && j < sk_X509_num(ca); j++) {
-			c = sk_X509_value(ca, j);
-			ok = X509_NAME_cmp(X509_get_subject_name(c),
-			    X509_CRL_get_issuer(crl)) == 0 &&
-			    X509_CRL_verify(crl, X509_get0_pubkey(c)) == 1;
-			if (ok && (X509_get_extension_flags(c) & EXFLAG_KUSAGE) &&
-			    !(X509_get_key_usage(c) & KU_CRL_SIGN)) {
-				tlscert_seterr(err, errlen, "crl: CA keyUsage lacks "
-				    "cRLSign, so its CRL would be refused");
+		X509_NAME_oneline(X509_CRL_get_issuer(crl), name, sizeof(name));
+		/* Revocation is checked by tlsmem.c, which knows full CRLs
+		 * only: refuse what would mean more. */
+		for (j = 0; j < X509_CRL_get_ext_count(crl); j++) {
+			ext = X509_CRL_get_ext(crl, j);
+			nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+			if (nid == NID_delta_crl) {
+				tlscert_seterr(err, errlen, "crl: the CRL of \"%s\" "
+				    "is a delta CRL: give the full CRL", name);
+				return -1;
+			}
+			if (nid == NID_issuing_distribution_point) {
+				tlscert_seterr(err, errlen, "crl: the CRL of \"%s\" "
+				    "has an issuing distribution point (a partial "
+				    "or indirect CRL): not supported", name);
+				return -1;
+			}
+			if (X509_EXTENSION_get_critical(ext) &&
+			    nid != NID_authority_key_identifier &&
+			    nid != NID_crl_number) {
+				tlscert_seterr(err, errlen, "crl: the CRL of \"%s\" "
+				    "has an unsupported critical extension (%s)",
+				    name, nid == NID_undef ? "unknown" :
+				    OBJ_nid2sn(nid));
 				return -1;
 			}
 		}
-		if (!ok) {
-			X509_NAME_oneline(X509_CRL_get_issuer(crl), name,
-			    sizeof(name));
-			tlscert_seterr(err, errlen, "crl: CRL of \"%s\" is not signed "
-			    "by a CA in ca", name);
+		for (signer = NULL, j = 0; signer == NULL &&
+		    j < sk_X509_num(ca); j++) {
+			c = sk_X509_value(ca, j);
+			if (X509_NAME_cmp(X509_get_subject_name(c),
+			    X509_CRL_get_issuer(crl)) == 0 &&
+			    X509_CRL_verify(crl, X509_get0_pubkey(c)) == 1)
+				signer = c;
+		}
+		if (signer == NULL) {
+			tlscert_seterr(err, errlen, "crl: CRL of \"%s\" is not "
+			    "signed by a CA in ca", name);
+			return -1;
+		}
+		if ((X509_get_extension_flags(signer) & EXFLAG_KUSAGE) &&
+		    !(X509_get_key_usage(signer) & KU_CRL_SIGN)) {
+			tlscert_seterr(err, errlen, "crl: CA keyUsage lacks "
+			    "cRLSign, so its CRL would be refused");
+			return -1;
+		}
+		if (signers != NULL && X509_up_ref(signer) &&
+		    !sk_X509_push(signers, signer)) {
+			X509_free(signer);
+			tlscert_seterr(err, errlen, "crl: out of memory");
 			return -1;
 		}
 	}

@@ -33,8 +33,15 @@ int		 tlscert_check_chain(STACK_OF(X509) *ca, X509 *leaf,
 		    STACK_OF(X509) *untrusted, char *err, size_t errlen);
 /* What every "remote-cert-tls server" client would refuse later. */
 int		 tlscert_check_server_leaf(X509 *x, char *err, size_t errlen);
-/* Each CRL must carry a valid signature of one of our CAs. */
+/*
+ * Each CRL must carry a valid signature of one of our CAs (that may sign
+ * CRLs), and be a plain full CRL: no delta CRL, no issuing distribution
+ * point (its scope), no other critical extension.  If signers is not
+ * NULL, the CA that signed each CRL is pushed onto it, in order (a new
+ * reference each).
+ */
 int		 tlscert_check_crls(STACK_OF(X509_CRL) *crls,
-		    STACK_OF(X509) *ca, char *err, size_t errlen);
+		    STACK_OF(X509) *ca, STACK_OF(X509) *signers, char *err,
+		    size_t errlen);
 
 #endif /* MCN_TLSCERT_H */

@@ -11,9 +11,9 @@
  * this use), so no process-wide ex_data index and no global is needed.
  *
  * Invariants: a struct tlsmem_ctx is immutable once built, hence safe to
- * share between threads; each SSL holds its own reference to the SSL_CTX,
- * so a context may be freed (config reload) while sessions made from it
- * live on.  t->err keeps the first reason a session failed.
+ * share between threads; each session holds a reference to it (and its
+ * SSL one to the SSL_CTX), so a context may be released (config reload)
+ * while sessions made from it live on.  t->err keeps the first reason a session failed.
  */
 #include "config.h"
 
@@ -42,11 +42,17 @@ struct tlsmem_ctx {
 	SSL_CTX		*ssl_ctx;
 	bool		 server;
 	bool		 crl_expired_ok;	/* crl-expired warn */
-	int		 refs;		/* atomic: holders of this context */
+	int		 refs;		/* atomic: holders of this context, and
+					 * each session made from it */
 	int64_t		 crl_next_update;	/* 0 = no CRL */
+	/* The CRLs (NULL: none) and the CA that signed each (parallel),
+	 * checked once when loaded: see check_revocation. */
+	STACK_OF(X509_CRL) *crls;
+	STACK_OF(X509)	*crl_signers;
 };
 
 struct tlsmem {
+	struct tlsmem_ctx *ctx;		/* a reference: the CRLs */
 	SSL		*ssl;
 	BIO		*rbio;		/* peer -> TLS (tlsmem_feed) */
 	BIO		*wbio;		/* TLS -> peer (tlsmem_out_take) */
@@ -129,12 +135,105 @@ version_ok(int v)
 	return v == TLS1_2_VERSION || v == TLS1_3_VERSION;
 }
 
+/* An error of the revocation check, through the verify callback as
+ * OpenSSL reports its own: 1 to go on (the callback let it pass), 0. */
+static int
+revocation_error(X509_STORE_CTX *sctx, int err, int depth, X509 *x)
+{
+	X509_STORE_CTX_verify_cb cb = X509_STORE_CTX_get_verify_cb(sctx);
+
+	X509_STORE_CTX_set_error(sctx, err);
+	X509_STORE_CTX_set_error_depth(sctx, depth);
+	X509_STORE_CTX_set_current_cert(sctx, x);
+	return cb != NULL ? cb(0, sctx) : 0;
+}
+
+/*
+ * Certificate x, at depth in the chain, issued by issuer: covered by a
+ * CRL of that issuer, current, and not listed in it.  The CRL must be one
+ * that issuer signed: the one checked at load (same certificate), or,
+ * should two CAs share a name, one whose signature its key verifies now.
+ */
+static int
+check_cert_revocation(X509_STORE_CTX *sctx, const struct tlsmem_ctx *c,
+    int depth, X509 *x, X509 *issuer)
+{
+	X509_CRL *crl = NULL, *cand;
+	X509_REVOKED *rev;
+	const ASN1_TIME *next;
+	EVP_PKEY *ikey;
+	int i;
+
+	for (i = 0; crl == NULL && i < sk_X509_CRL_num(c->crls); i++) {
+		cand = sk_X509_CRL_value(c->crls, i);
+		if (X509_NAME_cmp(X509_CRL_get_issuer(cand),
+		    X509_get_issuer_name(x)) != 0)
+			continue;
+		if (X509_cmp(sk_X509_value(c->crl_signers, i), issuer) == 0 ||
+		    ((ikey = X509_get0_pubkey(issuer)) != NULL &&
+		    X509_CRL_verify(cand, ikey) == 1))
+			crl = cand;
+	}
+	ERR_clear_error();
+	if (crl == NULL)
+		return revocation_error(sctx, X509_V_ERR_UNABLE_TO_GET_CRL,
+		    depth, x);
+	if (X509_cmp_time(X509_CRL_get0_lastUpdate(crl), NULL) >= 0 &&
+	    !revocation_error(sctx, X509_V_ERR_CRL_NOT_YET_VALID, depth, x))
+		return 0;
+	if ((next = X509_CRL_get0_nextUpdate(crl)) != NULL &&
+	    X509_cmp_time(next, NULL) <= 0 &&
+	    !revocation_error(sctx, X509_V_ERR_CRL_HAS_EXPIRED, depth, x))
+		return 0;
+	if (X509_CRL_get0_by_cert(crl, &rev, x) == 1)
+		return revocation_error(sctx, X509_V_ERR_CERT_REVOKED, depth, x);
+	return 1;
+}
+
+/*
+ * The X509_STORE's revocation check, what X509_V_FLAG_CRL_CHECK with
+ * X509_V_FLAG_CRL_CHECK_ALL would do for full CRLs (tlscert_check_crls
+ * refuses others): every certificate of the chain, the root included,
+ * is covered by a current CRL of its issuer and not listed in it.
+ * OpenSSL's own check verifies the CRL's signature again at every
+ * handshake, a quarter of a handshake's CPU with P-256; ours were
+ * verified when loaded.  The context comes from the session (handshake)
+ * or the store context's app data (tlsmem_ctx_verify).
+ */
+static int
+check_revocation(X509_STORE_CTX *sctx)
+{
+	const struct tlsmem_ctx *c = X509_STORE_CTX_get_app_data(sctx);
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(sctx);
+	SSL *ssl;
+	X509 *x;
+	int i, n = sk_X509_num(chain);
+
+	if (c == NULL && (ssl = X509_STORE_CTX_get_ex_data(sctx,
+	    SSL_get_ex_data_X509_STORE_CTX_idx())) != NULL &&
+	    SSL_get_app_data(ssl) != NULL)
+		c = ((struct tlsmem *)SSL_get_app_data(ssl))->ctx;
+	if (c == NULL || n <= 0)
+		return revocation_error(sctx, X509_V_ERR_UNSPECIFIED, 0,
+		    X509_STORE_CTX_get0_cert(sctx));
+	if (c->crls == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		x = sk_X509_value(chain, i);
+		if (!check_cert_revocation(sctx, c, i, x,
+		    i + 1 < n ? sk_X509_value(chain, i + 1) : x))
+			return 0;
+	}
+	return 1;
+}
+
 static struct tlsmem_ctx *
 ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
     size_t errlen)
 {
 	STACK_OF(X509) *ca = NULL, *chain = NULL;
 	STACK_OF(X509_CRL) *crls = NULL;
+	STACK_OF(X509) *signers = NULL;
 	struct tlsmem_ctx *c = NULL;
 	EVP_PKEY *key = NULL;
 	X509_STORE *store;
@@ -181,8 +280,10 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 		    tlscert_check_server_leaf(leaf, err, errlen) == -1)
 			goto fail;
 	}
-	if (conf->crl_pem != NULL && (tlscert_load_pem(conf->crl_pem, "crl", NULL,
-	    crls, err, errlen) == -1 || tlscert_check_crls(crls, ca, err, errlen) == -1))
+	if (conf->crl_pem != NULL && ((signers = sk_X509_new_null()) == NULL ||
+	    tlscert_load_pem(conf->crl_pem, "crl", NULL, crls, err,
+	    errlen) == -1 || tlscert_check_crls(crls, ca, signers, err,
+	    errlen) == -1))
 		goto fail;
 
 	if ((sc = SSL_CTX_new(server ? TLS_server_method() :
@@ -225,15 +326,8 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 			goto fail;
 		}
 	}
-	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
-		if (!X509_STORE_add_crl(store, sk_X509_CRL_value(crls, i))) {
-			tlscert_seterr(err, errlen, "crl: %s", tlscert_ossl_reason());
-			goto fail;
-		}
-	}
-	if (conf->crl_pem != NULL)
-		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK |
-		    X509_V_FLAG_CRL_CHECK_ALL);
+	/* The CRLs stay out of the store: check_revocation uses them. */
+	X509_STORE_set_check_revocation(store, check_revocation);
 
 	if (leaf != NULL) {
 		if (!SSL_CTX_use_certificate(sc, leaf) ||
@@ -257,9 +351,15 @@ ctx_new(const struct tlsmem_conf *conf, bool server, char *err,
 	c->server = server;
 	c->crl_expired_ok = conf->crl_expired_ok;
 	c->refs = 1;
-	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+	if (conf->crl_pem != NULL) {
+		c->crls = crls;
+		c->crl_signers = signers;
+		crls = NULL;
+		signers = NULL;
+	}
+	for (i = 0; i < sk_X509_CRL_num(c->crls); i++) {
 		const ASN1_TIME *nu =
-		    X509_CRL_get0_nextUpdate(sk_X509_CRL_value(crls, i));
+		    X509_CRL_get0_nextUpdate(sk_X509_CRL_value(c->crls, i));
 		struct tm tm;
 		int64_t t;
 
@@ -281,6 +381,7 @@ done:
 	sk_X509_pop_free(ca, X509_free);
 	sk_X509_pop_free(chain, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	sk_X509_pop_free(signers, X509_free);
 	ERR_clear_error();
 	return c;
 }
@@ -311,6 +412,8 @@ tlsmem_ctx_free(struct tlsmem_ctx *c)
 	if (c == NULL || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	SSL_CTX_free(c->ssl_ctx);
+	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
+	sk_X509_pop_free(c->crl_signers, X509_free);
 	free(c);
 }
 
@@ -334,6 +437,7 @@ tlsmem_new(struct tlsmem_ctx *c)
 	BIO_set_mem_eof_return(t->rbio, -1);
 	SSL_set_bio(t->ssl, t->rbio, t->wbio);	/* the SSL owns both now */
 	SSL_set_app_data(t->ssl, t);
+	t->ctx = tlsmem_ctx_ref(c);
 	t->server = c->server;
 	t->crl_expired_ok = c->crl_expired_ok;
 	if (t->server)
@@ -349,6 +453,7 @@ tlsmem_free(struct tlsmem *t)
 	if (t == NULL)
 		return;
 	SSL_free(t->ssl);
+	tlsmem_ctx_free(t->ctx);
 	free(t);
 }
 
@@ -559,6 +664,7 @@ tlsmem_ctx_verify(const struct tlsmem_ctx *c, const struct tlsmem_cert *cert,
 		X509_STORE_CTX_free(sctx);
 		return -1;
 	}
+	X509_STORE_CTX_set_app_data(sctx, (void *)c);	/* check_revocation */
 	if (c->crl_expired_ok)
 		X509_STORE_CTX_set_verify_cb(sctx, expired_crl_ok_cb);
 	if (X509_verify_cert(sctx) != 1)

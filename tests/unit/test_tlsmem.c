@@ -277,6 +277,98 @@ START_TEST(test_revoked_needs_crl)
 }
 END_TEST
 
+/*
+ * One handshake of cred against a server trusting ca with CRL(s) crl:
+ * 1, or -1 with the server's reason in why.
+ */
+static int
+session_with(const char *ca, const char *crl, const struct testpki_cred *cred,
+    char *why, size_t whylen)
+{
+	struct tlsmem_conf conf = {
+		.ca_pem = ca, .cert_pem = pki.server.cert,
+		.key_pem = pki.server.key, .crl_pem = crl,
+	};
+	char err[256] = "";
+	struct tlsmem_ctx *sc = tlsmem_ctx_new(&conf, err, sizeof(err));
+	struct tlsmem_ctx *cc = client_ctx(cred, pki.ca.cert, 0);
+	struct tlsmem *s, *c;
+	struct hs h;
+
+	ck_assert_msg(sc != NULL, "server ctx: %s", err);
+	s = tlsmem_new(sc);
+	c = tlsmem_new(cc);
+	handshake(c, s, 1156, &h);
+	snprintf(why, whylen, "%s", h.rc_s == 1 ? "" : tlsmem_error(s));
+	tlsmem_free(s);
+	tlsmem_free(c);
+	tlsmem_ctx_free(sc);
+	tlsmem_ctx_free(cc);
+	return h.rc_s;
+}
+
+/*
+ * A chain through an intermediate CA: as OpenSSL's CRL_CHECK_ALL would,
+ * every certificate of the chain needs a current CRL of its issuer, and
+ * a revoked intermediate refuses what it issued.
+ */
+START_TEST(test_crl_whole_chain)
+{
+	struct testpki_cred sub, leaf;
+	const long sub_serial = 900, leaf_serial = 901;
+	char *ca, *root_crl, *sub_crl, *root_rev, *sub_rev, *crls, why[320];
+
+	ck_assert_int_eq(testpki_issue(&pki.ca, "Sub CA", TESTPKI_CA,
+	    sub_serial, &sub), 0);
+	ck_assert_int_eq(testpki_issue(&sub, "client-sub", TESTPKI_EKU_CLIENT,
+	    leaf_serial, &leaf), 0);
+	ck_assert_ptr_nonnull(root_crl = testpki_crl(&pki.ca, NULL, 0));
+	ck_assert_ptr_nonnull(sub_crl = testpki_crl(&sub, NULL, 0));
+	ck_assert_ptr_nonnull(root_rev = testpki_crl(&pki.ca, &sub_serial, 1));
+	ck_assert_ptr_nonnull(sub_rev = testpki_crl(&sub, &leaf_serial, 1));
+	ck_assert_ptr_nonnull(ca = malloc(strlen(pki.ca.cert) +
+	    strlen(sub.cert) + 1));
+	strcpy(ca, pki.ca.cert);
+	strcat(ca, sub.cert);
+	crls = malloc(strlen(root_rev) + strlen(sub_rev) + 1);
+	ck_assert_ptr_nonnull(crls);
+
+	/* No CRL at all: the chain is fine. */
+	ck_assert_int_eq(session_with(ca, NULL, &leaf, why, sizeof(why)), 1);
+	/* The root's CRL only: the intermediate's certificates lack one. */
+	ck_assert_int_eq(session_with(ca, root_crl, &leaf, why, sizeof(why)),
+	    -1);
+	ck_assert_str_eq(why, "no CRL for the certificate's issuer (every CA "
+	    "in the chain needs a CRL) (CN \"client-sub\")");
+	/* Both, empty: in. */
+	sprintf(crls, "%s%s", root_crl, sub_crl);
+	ck_assert_int_eq(session_with(ca, crls, &leaf, why, sizeof(why)), 1);
+	/* The intermediate's CRL lists the leaf. */
+	sprintf(crls, "%s%s", root_crl, sub_rev);
+	ck_assert_int_eq(session_with(ca, crls, &leaf, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "certificate revoked (CN \"client-sub\")");
+	/* The root's CRL lists the intermediate. */
+	sprintf(crls, "%s%s", root_rev, sub_crl);
+	ck_assert_int_eq(session_with(ca, crls, &leaf, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "a CA certificate of its chain is revoked "
+	    "(CN \"client-sub\")");
+	/* ... which does not touch the root's direct clients. */
+	ck_assert_int_eq(session_with(ca, crls, &pki.client, why,
+	    sizeof(why)), 1);
+
+	free(crls);
+	free(ca);
+	free(root_crl);
+	free(sub_crl);
+	free(root_rev);
+	free(sub_rev);
+	free(sub.cert);
+	free(sub.key);
+	free(leaf.cert);
+	free(leaf.key);
+}
+END_TEST
+
 /* The client side checks the server: another CA is refused. */
 START_TEST(test_client_refuses_server)
 {
@@ -745,6 +837,7 @@ main(void)
 	tcase_add_test(tc, test_ekm_independent);
 	tcase_add_test(tc, test_reverify_after_crl_reload);
 	tcase_add_test(tc, test_expired_crl_policy);
+	tcase_add_test(tc, test_crl_whole_chain);
 	tcase_add_test(tc, test_cipher_lists);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
