@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/ip.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -20,12 +21,60 @@
 #include "log.h"
 #include "session.h"
 #include "tcp.h"
+#include "tungro.h"
 #include "worker.h"
 
+void
+tun_flush(struct worker *w)
+{
+	struct iovec iov;
+	const uint8_t *p;
+	unsigned nseg;
+	bool udp;
+
+	if ((p = tungro_take(w->gro, &iov.iov_len, &nseg)) == NULL)
+		return;
+	iov.iov_base = (void *)p;
+	if (writev(w->tun_fd, &iov, 1) == (ssize_t)iov.iov_len) {
+		w->ctr.tun_tx_pkts += nseg;
+		return;
+	}
+	w->ctr.tun_dropped += nseg;
+	if (errno != EINVAL || nseg == 1)
+		return;
+	/* The kernel refuses the offload it was asked: merge no more of
+	 * that kind (a kernel without tun UDP segmentation, say). */
+	udp = p[TUNGRO_HDR_LEN + 9] == IPPROTO_UDP;
+	log_warnx("worker %d: the tun device refused a merged %s packet "
+	    "(%u packets lost): merging %s off", w->idx, udp ? "UDP" : "TCP",
+	    nseg, udp ? "UDP" : "everything");
+	if (udp)
+		w->gro->no_udp = true;
+	else
+		w->gro->off = true;
+}
+
+/*
+ * A decrypted packet for the tun: merged with what is pending when it
+ * continues it (tungro.h), else after what is pending.  tx_flush, at the
+ * end of every callback, writes the rest.
+ */
 static void
 tun_write(struct worker *w, const uint8_t *p, size_t len)
 {
-	if (write(w->tun_fd, p, len) != (ssize_t)len) {
+	static const uint8_t none[TUNGRO_HDR_LEN];	/* no offload */
+	struct iovec iov[2];
+
+	if (tungro_add(w->gro, p, len))
+		return;
+	tun_flush(w);
+	if (tungro_add(w->gro, p, len))
+		return;
+	iov[0].iov_base = (void *)none;
+	iov[0].iov_len = sizeof(none);
+	iov[1].iov_base = (void *)p;
+	iov[1].iov_len = len;
+	if (writev(w->tun_fd, iov, 2) != (ssize_t)(sizeof(none) + len)) {
 		w->ctr.tun_dropped++;
 		return;
 	}

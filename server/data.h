@@ -21,6 +21,9 @@ void	data_session_input(struct session *, const struct peer_addr *from,
 	    const uint8_t *pkt, size_t len);
 /* A packet read from the TUN device. */
 void	data_tun_input(struct worker *, const uint8_t *pkt, size_t len);
+/* Writes the packets waiting to go to the tun (tungro.h); tx_flush does,
+ * at the end of every callback. */
+void	tun_flush(struct worker *);
 /* Encrypts plain for s with its newest key and queues it.  0 or -1. */
 int	data_send(struct session *, const uint8_t *plain, size_t len);
 /* Sends the keepalive ping if nothing went to s for "ping" seconds. */

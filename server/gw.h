@@ -104,12 +104,24 @@ struct gw {
 #define TX_BATCH	64
 #define PKT_BUF		(16 * 1024)	/* any wire or tun packet */
 
+/*
+ * Sent as runs: datagrams in a row to one address, of one size but the
+ * last, go in one message with UDP_SEGMENT (UDP GSO): one trip through
+ * the stack, cut by the device or at the last moment.
+ */
 struct txbatch {
 	unsigned		 n;
 	struct mmsghdr		 msg[TX_BATCH];
 	struct iovec		 iov[TX_BATCH];
 	struct peer_addr	 to[TX_BATCH];
 	uint8_t			*buf[TX_BATCH];
+	struct mmsghdr		 run[TX_BATCH];	/* the runs, for sendmmsg */
+	unsigned		 run_first[TX_BATCH];	/* its first datagram */
+	union {
+		char		 b[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr	 align;
+	}			 run_ctl[TX_BATCH];	/* UDP_SEGMENT */
+	bool			 no_gso;	/* the kernel refused it */
 };
 
 /* Session lookup tables owned by the worker. */
@@ -122,6 +134,8 @@ struct session_table {
 	struct session	 *all;		/* every session, UDP and TCP */
 	uint32_t	  count;
 };
+
+struct tungro;
 
 struct worker {
 	struct gw		*gw;
@@ -148,7 +162,9 @@ struct worker {
 	struct counters		 ctr;
 	struct txbatch		 tx;
 	struct rxbatch		*rx;		/* recvmmsg buffers */
-	uint8_t			*tunbuf;
+	uint8_t			*tunbuf;	/* one read: virtio header +
+						 * packet */
+	struct tungro		*gro;		/* what waits to go to the tun */
 	uint64_t		 now_ms;	/* monotonic, per callback */
 	uint64_t		 now_wall;	/* seconds since the epoch */
 	/* Token bucket for stateless reset replies (anti-reflection). */

@@ -50,8 +50,8 @@ tun_name_ok(const char *dev)
 }
 
 static int
-tun_open1(const char *dev, bool mq, char ifname[IFNAMSIZ], char *err,
-    size_t errlen)
+tun_open1(const char *dev, bool mq, bool vnet, char ifname[IFNAMSIZ],
+    char *err, size_t errlen)
 {
 	struct ifreq	 ifr;
 	int		 fd = -1;
@@ -64,7 +64,8 @@ tun_open1(const char *dev, bool mq, char ifname[IFNAMSIZ], char *err,
 	}
 
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (mq ? IFF_MULTI_QUEUE : 0);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (mq ? IFF_MULTI_QUEUE : 0) |
+	    (vnet ? IFF_VNET_HDR : 0);
 	if (strcmp(dev, TUN_AUTO_NAME) == 0)
 		strcpy(ifr.ifr_name, TUN_AUTO_FMT);
 	else
@@ -105,7 +106,7 @@ tun_open1(const char *dev, bool mq, char ifname[IFNAMSIZ], char *err,
 int
 tun_open(const char *dev, char ifname[IFNAMSIZ], char *err, size_t errlen)
 {
-	return tun_open1(dev, false, ifname, err, errlen);
+	return tun_open1(dev, false, false, ifname, err, errlen);
 }
 
 int
@@ -115,16 +116,17 @@ tun_open_mq(const char *dev, int n, int *fds, char ifname[IFNAMSIZ],
 	int i;
 
 	if (n <= 1) {
-		fds[0] = tun_open1(dev, false, ifname, err, errlen);
+		fds[0] = tun_open1(dev, false, true, ifname, err, errlen);
 		return fds[0] == -1 ? -1 : 0;
 	}
 	/* The first open names the device; the others attach queues to it. */
-	if ((fds[0] = tun_open1(dev, true, ifname, err, errlen)) == -1)
+	if ((fds[0] = tun_open1(dev, true, true, ifname, err, errlen)) == -1)
 		return -1;
 	for (i = 1; i < n; i++) {
 		char name[IFNAMSIZ];
 
-		if ((fds[i] = tun_open1(ifname, true, name, err, errlen)) == -1) {
+		if ((fds[i] = tun_open1(ifname, true, true, name, err,
+		    errlen)) == -1) {
 			while (i-- > 0)
 				close(fds[i]);
 			return -1;

@@ -17,7 +17,11 @@ int	tun_open(const char *dev, char ifname[IFNAMSIZ], char *err,
 
 /*
  * n queues of one multi-queue tun device (IFF_MULTI_QUEUE), one per
- * worker: fds[0..n-1].  With n == 1 a plain device.  0 or -1.
+ * worker: fds[0..n-1].  With n == 1 a plain device.  Each packet read or
+ * written is preceded by a struct virtio_net_hdr (IFF_VNET_HDR), so that
+ * writes may carry merged packets (tungro.h); no offload is turned on for
+ * reads, so what is read is always a single packet, checksums complete.
+ * 0 or -1.
  */
 int	tun_open_mq(const char *dev, int n, int *fds, char ifname[IFNAMSIZ],
 	    char *err, size_t errlen);

@@ -16,7 +16,10 @@
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <linux/filter.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,10 +35,18 @@
 #include "ctlwrap.h"
 #include "tlsauth.h"
 #include "tlscryptv2.h"
+#include "tungro.h"
 #include "udp.h"
 #include "worker.h"
 
 #define RX_BATCH		64
+/* A UDP GSO run: at most this many datagrams (the kernel's limit is 64
+ * or 128) and bytes. */
+#define TX_GSO_SEGS		64
+#define TX_GSO_MAX		65000
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT		103	/* Linux 4.18, <linux/udp.h> */
+#endif
 #define RX_ROUNDS		8	/* batches per callback, then yield */
 /*
  * Stateless reset replies: at most this many per second, with a burst
@@ -56,11 +67,13 @@ worker_clock(struct worker *w)
 	w->now_wall = (uint64_t)ts.tv_sec;
 }
 
+static void tx_send(struct worker *);
+
 uint8_t *
 tx_begin(struct worker *w)
 {
 	if (w->tx.n == TX_BATCH)
-		tx_flush(w);
+		tx_send(w);
 	return w->tx.buf[w->tx.n];
 }
 
@@ -93,31 +106,91 @@ tx_queue(struct worker *w, const struct peer_addr *to, const uint8_t *p,
 	tx_commit(w, to, len);
 }
 
-void
-tx_flush(struct worker *w)
+/* Groups tx's datagrams from first on into runs (see struct txbatch),
+ * numbered from at; returns the number after the last. */
+static unsigned
+tx_runs(struct txbatch *tx, unsigned first, unsigned at)
+{
+	unsigned i = first, j, nr = at;
+	size_t seg, total;
+	struct msghdr *h;
+	struct cmsghdr *cm;
+	uint16_t gso;
+
+	while (i < tx->n) {
+		seg = total = tx->iov[i].iov_len;
+		for (j = i + 1; !tx->no_gso && j < tx->n &&
+		    j - i < TX_GSO_SEGS && tx->iov[j - 1].iov_len == seg &&
+		    tx->iov[j].iov_len <= seg &&
+		    total + tx->iov[j].iov_len <= TX_GSO_MAX &&
+		    tx->to[j].len == tx->to[i].len &&
+		    memcmp(&tx->to[j].u, &tx->to[i].u, tx->to[i].len) == 0; j++)
+			total += tx->iov[j].iov_len;
+		tx->run[nr] = tx->msg[i];
+		h = &tx->run[nr].msg_hdr;
+		h->msg_iovlen = j - i;
+		if (j - i > 1) {
+			h->msg_control = tx->run_ctl[nr].b;
+			h->msg_controllen = sizeof(tx->run_ctl[nr].b);
+			cm = CMSG_FIRSTHDR(h);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(gso));
+			gso = (uint16_t)seg;
+			memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+		}
+		tx->run_first[nr++] = i;
+		i = j;
+	}
+	return nr;
+}
+
+/* Sends what tx holds, in runs; a run the kernel refuses is dropped
+ * (counted per datagram), unless it refused UDP GSO itself: then no
+ * more runs, and the datagrams go one by one. */
+static void
+tx_send(struct worker *w)
 {
 	struct txbatch *tx = &w->tx;
-	unsigned off = 0;
+	unsigned off = 0, nr, cnt;
 	int n;
 
 	if (w->udp_fd < 0) {
 		tx->n = 0;	/* TCP only: nothing is ever queued here */
 		return;
 	}
-	while (off < tx->n) {
-		n = sendmmsg(w->udp_fd, tx->msg + off, tx->n - off, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* EAGAIN (buffer full) or a per-destination error:
-			 * drop this datagram, keep the rest. */
-			w->ctr.tx_dropped++;
-			off++;
+	nr = tx_runs(tx, 0, 0);
+	while (off < nr) {
+		n = sendmmsg(w->udp_fd, tx->run + off, nr - off, 0);
+		if (n >= 0) {
+			off += (unsigned)n;
 			continue;
 		}
-		off += (unsigned)n;
+		if (errno == EINTR)
+			continue;
+		cnt = tx->run[off].msg_hdr.msg_iovlen;
+		if (cnt > 1 && (errno == EIO || errno == EINVAL ||
+		    errno == ENOPROTOOPT)) {
+			log_warnx("worker %d: UDP segmentation offload "
+			    "refused (%s): datagrams go one by one", w->idx,
+			    strerror(errno));
+			tx->no_gso = true;
+			nr = tx_runs(tx, tx->run_first[off], off);
+			continue;
+		}
+		/* EAGAIN (buffer full) or a per-destination error: drop
+		 * this run, keep the rest. */
+		w->ctr.tx_dropped += cnt;
+		off++;
 	}
 	tx->n = 0;
+}
+
+void
+tx_flush(struct worker *w)
+{
+	tun_flush(w);
+	tx_send(w);
 }
 
 static bool
@@ -526,11 +599,18 @@ tun_read_cb(evutil_socket_t fd, short what, void *arg)
 
 	worker_clock(w);
 	for (i = 0; i < RX_BATCH * RX_ROUNDS; i++) {
-		n = read(fd, buf, PKT_BUF);
+		n = read(fd, buf, TUNGRO_HDR_LEN + PKT_BUF);
 		if (n <= 0)
 			break;
 		w->ctr.tun_rx_pkts++;
-		data_tun_input(w, buf, (size_t)n);
+		/* No offload is on for reads (tun.h): a single packet,
+		 * whatever the header says. */
+		if (n <= TUNGRO_HDR_LEN) {
+			w->ctr.tun_dropped++;
+			continue;
+		}
+		data_tun_input(w, buf + TUNGRO_HDR_LEN,
+		    (size_t)n - TUNGRO_HDR_LEN);
 	}
 	tx_flush(w);
 	handoff_signal(w);
@@ -568,16 +648,30 @@ udp_steer_by_peer_id(int fd, int n, char *err, size_t errlen)
 }
 
 
+/* Is the running kernel major.minor or later? */
+static bool
+kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) == -1 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
 int
 udp_worker_init(struct worker *w, char *err, size_t errlen)
 {
 	unsigned i;
 
 	if ((w->rx = malloc(sizeof(*w->rx))) == NULL ||
-	    (w->tunbuf = malloc(PKT_BUF)) == NULL) {
+	    (w->tunbuf = malloc(TUNGRO_HDR_LEN + PKT_BUF)) == NULL ||
+	    (w->gro = calloc(1, sizeof(*w->gro))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	w->gro->no_udp = !kernel_at_least(6, 2);
 	for (i = 0; i < TX_BATCH; i++)
 		if ((w->tx.buf[i] = malloc(PKT_BUF)) == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -615,6 +709,7 @@ udp_worker_fini(struct worker *w)
 		free(w->tx.buf[i]);
 	free(w->rx);
 	free(w->tunbuf);
+	free(w->gro);
 }
 
 void
