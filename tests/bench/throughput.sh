@@ -3,8 +3,11 @@
 # throughput.sh -- single-stream TCP through the tunnel, OpenVPN 2.6 server
 # against mycrypnetd, with the stock openvpn client.
 #
-#   tests/bench/throughput.sh [-n RUNS] [-t SECONDS] [-l PINGS]
+#   tests/bench/throughput.sh [-n RUNS] [-t SECONDS] [-l PINGS] [-R]
 #                             [-o RESULTS.tsv]
+#
+# -R: the other way, from the inet host down to the client (iperf3 -R):
+# what a VPN user mostly does.
 #
 # Uses the netns rig of tests/e2e/lib.sh (client -> gw -> inet) so NAT and
 # forwarding are in the path.  For each run: a fresh rig, the server, one
@@ -47,7 +50,7 @@ set -euo pipefail
 
 usage()
 {
-	echo "usage: $0 [-n RUNS] [-t SECONDS] [-l PINGS] [-o RESULTS.tsv]" >&2
+	echo "usage: $0 [-n RUNS] [-t SECONDS] [-l PINGS] [-R] [-o RESULTS.tsv]" >&2
 	exit 2
 }
 
@@ -55,8 +58,10 @@ runs=${MCN_BENCH_RUNS:-3}
 secs=${MCN_BENCH_SECONDS:-8}
 pings=0
 out=''
-while getopts n:t:l:o: opt; do
+reverse=()
+while getopts n:t:l:Ro: opt; do
 	case $opt in
+	R)	reverse=(-R) ;;
 	n)	runs=$OPTARG ;;
 	t)	secs=$OPTARG ;;
 	l)	pings=$OPTARG ;;
@@ -181,7 +186,8 @@ bench_run()
 	p0=$(tun_packets)
 	t0=$(now_ns)
 	run_in client "${CLIENT_WRAP[@]}" timeout $((secs + 20)) \
-	    iperf3 -c "$RIG_INET_ADDR" -t "$secs" -J >"$json" 2>&1 ||
+	    iperf3 -c "$RIG_INET_ADDR" -t "$secs" "${reverse[@]}" -J \
+	    >"$json" 2>&1 ||
 	    fail "iperf3 through $server failed" "$json" "$client_log" \
 	    "$SERVER_LOG"
 	t1=$(now_ns)
@@ -280,7 +286,7 @@ say()		# keep the table readable; failures still print in full
 {
 	:
 }
-echo "throughput: ${servers[*]}, $runs run(s) each, iperf3 -t $secs, $BENCH_PINNING"
+echo "throughput: ${servers[*]}, $runs run(s) each, iperf3 -t $secs${reverse:+ -R (download)}, $BENCH_PINNING"
 bench_machine
 printf '%-4s %-11s %8s %6s %9s %7s %9s %7s %9s %8s' run server Mbit/s retr \
     srv-cpu-s srv% srv-us/MB cli% tun-pkts us/pkt
