@@ -16,7 +16,8 @@
 #   - ping -6 fd00:99:2::2 works, and the inet host sees every echo request
 #     from the gateway's exit address fd00:99:2::1 (NAT66; tcpdump there);
 #   - a 3 s numbered UDP stream over IPv6 to the inet host and back loses
-#     nothing; IPv4 through the same tunnel still works.
+#     nothing; 2 s of iperf3 (TCP) over IPv6 moves data; IPv4 through the
+#     same tunnel still works.
 # transport6  server: proto udp6 and no "local" (dual-stack listening)
 #   - client 1 (client ns): proto udp6, remote fd00:99:1::1 1194: connects
 #     over IPv6 (client log "link remote: [AF_INET6]fd00:99:1::1"; the
@@ -84,6 +85,19 @@ if part tunnel6 "server-ipv6 $RIG_TUN_NET6" \
 
 	rig_stream stream6 3 500 client "$RIG_INET_ADDR6"
 	rig_stream_check "IPv6 in the tunnel, 3 s at 500 pps" "$log" "$SERVER_LOG"
+	# Bulk TCP over IPv6 (mycrypnetd merges its segments into the tun).
+	start_bg inet "$RIG_WORK/iperf6-server.log" iperf3 -s -1 \
+	    -B "$RIG_INET_ADDR6"
+	wait_listen inet tcp "[$RIG_INET_ADDR6]:5201" 5 ||
+	    fail "iperf3 server did not listen" "$RIG_WORK/iperf6-server.log"
+	out=$RIG_WORK/iperf6.out
+	run_in client timeout 20 iperf3 -6 -c "$RIG_INET_ADDR6" -t 2 -f m \
+	    >"$out" 2>&1 || fail "iperf3 over IPv6 failed" "$out" "$log" \
+	    "$SERVER_LOG"
+	rate=$(awk '/ receiver$/ { print $(NF - 2) }' "$out")
+	[[ -n $rate && $rate != 0* ]] ||
+	    fail "iperf3 over IPv6 moved no data" "$out"
+	say "TCP over IPv6 in the tunnel: iperf3 $rate Mbit/s"
 	run_in client ping -q -c 2 -i 0.2 -W 2 "$RIG_INET_ADDR" >/dev/null ||
 	    fail "IPv4 through the IPv6-enabled tunnel failed" "$log"
 	say "IPv4 through the same tunnel: ok"
