@@ -28,11 +28,12 @@ int64_t
 iroute_claim(struct iroute_table *t, struct in_addr net, int prefix,
     int64_t off)
 {
-	uint32_t n = ntohl(net.s_addr) & mask_of(prefix), i, hi, slot;
+	uint32_t n, i, hi, slot;
 	uint64_t e;
 
 	if (prefix < 0 || prefix > 32 || off < 0 || off + 1 > 0x3ffffff)
 		return -1;
+	n = ntohl(net.s_addr) & mask_of(prefix);
 	hi = __atomic_load_n(&t->hi, __ATOMIC_RELAXED);
 	slot = IROUTE_MAX;
 	for (i = 0; i < hi; i++) {
