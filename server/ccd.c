@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "ccd.h"
+#include "cfg.h"
 #include "cfg_lex.h"
 
 #define PUSH_MAX_LEN	255	/* as the main config's push */
@@ -479,4 +480,34 @@ ccd_load(const char *dir, const char *cn, struct in_addr net,
 	free(path);
 	free(text);
 	return rc;
+}
+
+int
+ccd_check_routes(const struct ccd *c, const struct cfg_route *routes,
+    size_t n, const char *cfg_path, char *err, size_t errlen)
+{
+	const struct ccd_iroute *ir;
+	char nbuf[INET_ADDRSTRLEN];
+	uint32_t net;
+	size_t i, j;
+
+	for (i = 0; i < c->niroute; i++) {
+		ir = &c->iroute[i];
+		net = ntohl(ir->net.s_addr);
+		for (j = 0; j < n; j++)
+			if (routes[j].prefix <= ir->prefix &&
+			    (net & ntohl(routes[j].mask.s_addr)) ==
+			    ntohl(routes[j].net.s_addr))
+				break;
+		if (j == n) {
+			inet_ntop(AF_INET, &ir->net, nbuf, sizeof(nbuf));
+			snprintf(err, errlen, "%s: iroute %s/%d is inside no "
+			    "route of the server config: the kernel would not "
+			    "send its packets to the tunnel (add 'route %s "
+			    "MASK' to %s)", c->path, nbuf, ir->prefix, nbuf,
+			    cfg_path);
+			return -1;
+		}
+	}
+	return 0;
 }

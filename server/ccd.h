@@ -73,6 +73,17 @@ int	ccd_load(const char *dir, const char *cn, struct in_addr net,
 int	ccd_parse(const char *name, const char *text, struct in_addr net,
 	    struct in_addr mask, struct ccd *out, char *err, size_t errlen);
 
+struct cfg_route;
+
+/*
+ * Each of c's iroutes must lie inside one of the n routes of the server
+ * config (cfg_path, for the message): without one the kernel never sends
+ * the network's packets into the tun.  0, or -1 with "FILE: reason" in
+ * err.
+ */
+int	ccd_check_routes(const struct ccd *c, const struct cfg_route *routes,
+	    size_t n, const char *cfg_path, char *err, size_t errlen);
+
 /* Frees what *c holds and leaves it empty; safe on an empty struct. */
 void	ccd_free(struct ccd *c);
 

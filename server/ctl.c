@@ -417,41 +417,6 @@ replace_same_cn(struct session *s)
  * "disable", refuses the client: the log has the file and line, the
  * client only a short reason.
  */
-/*
- * Each iroute must lie inside a route of the server config: without one
- * the kernel never sends the network's packets into the tun.
- */
-static int
-ccd_iroutes_routed(const struct session *s, const struct cfg *cfg, char *err,
-    size_t errlen)
-{
-	const struct ccd_iroute *ir;
-	char nbuf[INET_ADDRSTRLEN];
-	uint32_t n, rm;
-	size_t i, j;
-
-	for (i = 0; i < s->ccd.niroute; i++) {
-		ir = &s->ccd.iroute[i];
-		n = ntohl(ir->net.s_addr);
-		for (j = 0; j < cfg->nroutes; j++) {
-			rm = ntohl(cfg->routes[j].mask.s_addr);
-			if (cfg->routes[j].prefix <= ir->prefix &&
-			    (n & rm) == ntohl(cfg->routes[j].net.s_addr))
-				break;
-		}
-		if (j == cfg->nroutes) {
-			snprintf(err, errlen, "%s: iroute %s/%d is inside no "
-			    "route of the server config: the kernel would not "
-			    "send its packets to the tunnel (add 'route %s "
-			    "MASK' to %s)", s->ccd.path,
-			    inaddr_str(ir->net, nbuf), ir->prefix, nbuf,
-			    cfg->path);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int
 ccd_apply(struct session *s, struct keystate *ks)
 {
@@ -460,21 +425,18 @@ ccd_apply(struct session *s, struct keystate *ks)
 	int r;
 
 	if ((r = ccd_load(cfg->ccd_dir, s->cn, cfg->server_net,
-	    cfg->server_mask, &s->ccd, err, sizeof(err))) == -1) {
-		log_event(0, "ccd-error", "cn=%s reason=\"%s\"", s->cn, err);
-		auth_failed(s, ks, METRICS_HS_OTHER,
-		    "client configuration error");
-		return -1;
+	    cfg->server_mask, &s->ccd, err, sizeof(err))) == 1) {
+		if (s->ccd.disable) {
+			auth_failed(s, ks, METRICS_HS_OTHER,
+			    "disabled by client-config-dir");
+			return -1;
+		}
+		log_at(3, "%s: client-config-dir file %s", s->cn,
+		    s->ccd.path);
+		r = ccd_check_routes(&s->ccd, cfg->routes, cfg->nroutes,
+		    cfg->path, err, sizeof(err));
 	}
-	if (r == 0)
-		return 0;
-	if (s->ccd.disable) {
-		auth_failed(s, ks, METRICS_HS_OTHER,
-		    "disabled by client-config-dir");
-		return -1;
-	}
-	log_at(3, "%s: client-config-dir file %s", s->cn, s->ccd.path);
-	if (ccd_iroutes_routed(s, cfg, err, sizeof(err)) == -1) {
+	if (r == -1) {
 		log_event(0, "ccd-error", "cn=%s reason=\"%s\"", s->cn, err);
 		auth_failed(s, ks, METRICS_HS_OTHER,
 		    "client configuration error");
