@@ -42,18 +42,6 @@ set -euo pipefail
 
 readonly COMPLETED="Initialization Sequence Completed"
 
-# part NAME SERVER-LINE...: (re)starts the server for the next part; 1
-# if mycrypnetd lacks a directive (the part is skipped).
-part()
-{
-	RIG_SERVER_TAG=$1
-	shift
-	SERVER_CONF_SET=("$@")
-	[[ -n $SERVER_PID ]] && rig_server_stop
-	rig_supported "$RIG_SERVER_TAG${*:+: $*}" || return 1
-	rig_server_start
-}
-
 # refused NAME CERT: the server answers that client, which never gets in.
 refused()
 {
@@ -145,7 +133,7 @@ if [[ $MCN_SERVER == openvpn ]]; then
 else
 	SERVER_CONF_SET=("crl-expired warn")
 	if rig_supported "crl-expired warn"; then
-		part warn
+		rig_part warn
 		rig_client_up client c1 client1
 		c1=$BG_PID
 		hup_crl crl-expired.pem
@@ -156,7 +144,7 @@ else
 		refused revoked-warn revoked
 		say "warn, on SIGHUP: client1 kept, client2 admitted, revoked still refused"
 		rig_stop "$c1"
-		part warn-start
+		rig_part warn-start
 		expired_logged warn
 		rig_client_up client2 c2-start client2
 		rig_stop "$BG_PID"
@@ -167,12 +155,12 @@ fi
 # --- reject ------------------------------------------------------------------
 cp "$RIG_WORK/crl-expired.pem" "$RIG_WORK/crl.pem"
 if [[ $MCN_SERVER == openvpn ]]; then
-	part reject
+	rig_part reject
 	refused c1-reject client1
 	grep -q "CRL has expired" "$SERVER_LOG" ||
 	    fail "openvpn did not say 'CRL has expired'" "$SERVER_LOG"
 	say "reject (openvpn's only behaviour): client1 refused, CRL has expired"
-elif part reject "crl-expired reject"; then
+elif rig_part reject "crl-expired reject"; then
 	expired_logged reject
 	refused c1-reject client1
 	say "crl-expired reject: client1 refused"
@@ -189,10 +177,10 @@ short_end=$(date -d "$(openssl crl -in "$RIG_WORK/crl-short.pem" -noout \
     -nextupdate | cut -d= -f2)" +%s)
 cp "$RIG_WORK/crl-short.pem" "$RIG_WORK/crl.pem"
 if [[ $MCN_SERVER == openvpn ]]; then
-	part reneg
+	rig_part reneg
 	reneg_refused="CRL has expired"
 else
-	part reneg "crl-expired reject"
+	rig_part reneg "crl-expired reject"
 	reneg_refused="event=auth-failed .*key_id=[1-7] .*our CRL has expired"
 fi
 rig_client_up client c1r client1 "reneg-sec 4"
@@ -217,7 +205,7 @@ rig_stop "$BG_PID"
 cp "$RIG_WORK/crl-fresh.pem" "$RIG_WORK/crl.pem"
 if [[ $MCN_SERVER == openvpn ]]; then
 	say "foreign CRL on SIGHUP: OpenVPN has no CRL reload to refuse, skipped"
-elif part foreign; then
+elif rig_part foreign; then
 	rig_client_up client c1f client1
 	c1=$BG_PID
 	hup_crl crl-foreign.pem

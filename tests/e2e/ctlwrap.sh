@@ -101,18 +101,6 @@ refused()
 	    "$REFUSED_LOG" | head -n 1))"
 }
 
-# part NAME SERVER-LINE...: (re)starts the server for the next part; 1 if
-# mycrypnetd lacks a directive (the part is skipped).
-part()
-{
-	RIG_SERVER_TAG=$1
-	shift
-	SERVER_CONF_SET=("$@")
-	[[ -n $SERVER_PID ]] && rig_server_stop
-	rig_supported "$RIG_SERVER_TAG: $*" || return 1
-	rig_server_start
-}
-
 rig_require
 say "ctlwrap with MCN_SERVER=$MCN_SERVER"
 rig_up
@@ -129,32 +117,32 @@ rig_pki 1
 	    v2-foreign.key
 ) >"$RIG_WORK/genkey.log" 2>&1 || fail "openvpn --genkey" "$RIG_WORK/genkey.log"
 
-if part tls-crypt -tls-auth "tls-crypt tc.key"; then
+if rig_part tls-crypt -tls-auth "tls-crypt tc.key"; then
 	connects tc-good -tls-auth "tls-crypt tc.key"
 	unanswered tc-wrong -tls-auth "tls-crypt tc-wrong.key"
 	unanswered tc-tlsauth
 	connects tc-again -tls-auth "tls-crypt tc.key"
 fi
 
-if part tls-crypt-v2 -tls-auth "tls-crypt-v2 v2-server.key"; then
+if rig_part tls-crypt-v2 -tls-auth "tls-crypt-v2 v2-server.key"; then
 	connects v2-good -tls-auth "tls-crypt-v2 v2-client1.key"
 	unanswered v2-foreign -tls-auth "tls-crypt-v2 v2-foreign.key"
 	connects v2-again -tls-auth "tls-crypt-v2 v2-client1.key"
 fi
 
-if part v2-noncookie -tls-auth "tls-crypt-v2 v2-server.key allow-noncookie"
+if rig_part v2-noncookie -tls-auth "tls-crypt-v2 v2-server.key allow-noncookie"
 then
 	connects v2-noncookie -tls-auth "tls-crypt-v2 v2-client1.key"
 fi
 
-if part tls13 "tls-version-min 1.3"; then
+if rig_part tls13 "tls-version-min 1.3"; then
 	connects tls13-default
 	[[ $GOT_TLS == "Control Channel: TLSv1.3,"* ]] ||
 	    fail "tls-version-min 1.3: negotiated '$GOT_TLS'"
 	refused tls12-only "tls-version-max 1.2"
 fi
 
-if part suites "tls-ciphersuites TLS_CHACHA20_POLY1305_SHA256" \
+if rig_part suites "tls-ciphersuites TLS_CHACHA20_POLY1305_SHA256" \
     "tls-cipher ECDHE-ECDSA-AES128-GCM-SHA256"; then
 	connects suite-default
 	[[ $GOT_TLS == *"cipher TLSv1.3 TLS_CHACHA20_POLY1305_SHA256" ]] ||

@@ -35,18 +35,6 @@ RIG_IPV6=1
 
 readonly TUN6_PREFIX=fd00:99:8:
 
-# part NAME SERVER-LINE...: (re)starts the server for the next part; 1
-# if mycrypnetd lacks a directive (the part is skipped).
-part()
-{
-	RIG_SERVER_TAG=$1
-	shift
-	SERVER_CONF_SET=("$@")
-	[[ -n $SERVER_PID ]] && rig_server_stop
-	rig_supported "$RIG_SERVER_TAG: $*" || return 1
-	rig_server_start
-}
-
 rig_require
 say "ipv6 with MCN_SERVER=$MCN_SERVER"
 rig_up
@@ -54,7 +42,7 @@ rig_up_client2
 rig_pki 2
 
 # --- IPv6 inside the tunnel, NAT66 --------------------------------------
-if part tunnel6 "server-ipv6 $RIG_TUN_NET6" \
+if rig_part tunnel6 "server-ipv6 $RIG_TUN_NET6" \
     "push \"redirect-gateway def1 ipv6\""; then
 	rig_client_up client c6 client1 "txqueuelen 1000"
 	c6=$BG_PID
@@ -105,7 +93,7 @@ if part tunnel6 "server-ipv6 $RIG_TUN_NET6" \
 fi
 
 # --- IPv6 transport, dual-stack listening -------------------------------
-if part transport6 "proto udp6" -local; then
+if rig_part transport6 "proto udp6" -local; then
 	rig_client_up client t6 client1 "proto udp6" \
 	    "remote $RIG_GW_ADDR6 $RIG_PORT"
 	t6=$BG_PID

@@ -620,6 +620,19 @@ rig_openvpn_nat66()
 	EOF
 }
 
+# rig_part TAG [SERVER-LINE...]: (re)starts the server for the next part
+# of a test, tagged TAG (its files), with SERVER_CONF_SET=(SERVER-LINE...);
+# 1 if mycrypnetd lacks a directive (rig_supported: the part is skipped).
+rig_part()
+{
+	RIG_SERVER_TAG=$1
+	shift
+	SERVER_CONF_SET=("$@")
+	rig_server_stop
+	rig_supported "$RIG_SERVER_TAG${*:+: $*}" || return 1
+	rig_server_start
+}
+
 # rig_server_stop: stops the server (SIGTERM, by pid) so a test can start
 # it again with another configuration.
 rig_server_stop()

@@ -69,18 +69,6 @@ reach()
 	run_in "${NS[$1]}" ping -q -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1
 }
 
-# part NAME SERVER-LINE...: (re)starts the server for the next part; 1
-# if mycrypnetd lacks a directive (the part is skipped).
-part()
-{
-	RIG_SERVER_TAG=$1
-	shift
-	SERVER_CONF_SET=("$@")
-	[[ -n $SERVER_PID ]] && rig_server_stop
-	rig_supported "$RIG_SERVER_TAG${*:+: $*}" || return 1
-	rig_server_start
-}
-
 # log_since N PATTERN: the server log after line N matches PATTERN.
 log_since()
 {
@@ -140,7 +128,7 @@ if [[ $MCN_SERVER == openvpn ]]; then
 fi
 
 # --- explicit-exit-notify -------------------------------------------------
-if part exit; then
+if rig_part exit; then
 	up c1 client client1 "explicit-exit-notify 1"
 	up c2 client2 client2
 	vip1=${VIP[c1]}
@@ -163,7 +151,7 @@ if part exit; then
 fi
 
 # --- max-clients ----------------------------------------------------------
-if part max-clients "max-clients 2"; then
+if rig_part max-clients "max-clients 2"; then
 	up c1 client client1 "explicit-exit-notify 1"
 	up c2 client2 client2
 	n=$(wc -l <"$SERVER_LOG")
@@ -183,7 +171,7 @@ if part max-clients "max-clients 2"; then
 fi
 
 # --- duplicate-cn off: the new login replaces the old --------------------
-if part dup-off; then
+if rig_part dup-off; then
 	up c1 client client1
 	n=$(wc -l <"$SERVER_LOG")
 	up c1b client2 client1
@@ -211,7 +199,7 @@ if part dup-off; then
 fi
 
 # --- duplicate-cn: both stay -------------------------------------------------
-if part dup-on duplicate-cn; then
+if rig_part dup-on duplicate-cn; then
 	up c1 client client1
 	up c1b client2 client1
 	[[ ${VIP[c1]} != "${VIP[c1b]}" ]] ||
@@ -226,7 +214,7 @@ if part dup-on duplicate-cn; then
 fi
 
 # --- client-to-client ------------------------------------------------------
-if part c2c-off; then
+if rig_part c2c-off; then
 	up c1 client client1
 	up c2 client2 client2
 	reach c1 "$RIG_INET_ADDR" || fail "client1: no traffic" "$SERVER_LOG"
@@ -242,7 +230,7 @@ if part c2c-off; then
 	down c1
 fi
 
-if part c2c-on client-to-client; then
+if rig_part c2c-on client-to-client; then
 	up c1 client client1
 	up c2 client2 client2
 	reach c1 "${VIP[c2]}" ||
