@@ -15,7 +15,7 @@
  *                            this file, as in OpenVPN)
  *   iroute NET [MASK]        a network behind this client (MASK defaults
  *                            to 255.255.255.255); the server config must
- *                            route it (checked at connect, ctl.c)
+ *                            route it (ccd_check_routes)
  *   disable                  refuse this client
  * Anything else refuses the client: a file never means less than its
  * author thinks.

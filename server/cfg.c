@@ -140,7 +140,7 @@ validate(struct cfg_pstate *ps)
 	char missing[256];
 	bool no_tls_auth = false;
 	int nmissing = 0;
-	size_t n = 0;
+	size_t n = 0, i;
 
 	ps->line = 0;
 	if (ps->cfg->has_listen && (seen(ps, "proto") || seen(ps, "port") ||
@@ -161,8 +161,8 @@ validate(struct cfg_pstate *ps)
 		    "IPv4 pool of server /%d (clients get NET::1000 + their "
 		    "IPv4 offset)", ps->cfg->server6_prefix,
 		    ps->cfg->server_prefix);
-	for (n = 0; n < ps->cfg->nroutes && ps->cfg->has_server; n++) {
-		const struct cfg_route *r = &ps->cfg->routes[n];
+	for (i = 0; i < ps->cfg->nroutes && ps->cfg->has_server; i++) {
+		const struct cfg_route *r = &ps->cfg->routes[i];
 		uint32_t m = ntohl(r->mask.s_addr) &
 		    ntohl(ps->cfg->server_mask.s_addr);
 
@@ -173,7 +173,6 @@ validate(struct cfg_pstate *ps)
 			    "of server (its clients are routed already)");
 		}
 	}
-	n = 0;
 	if ((ps->cfg->has_tls_auth ? 1 : 0) + (ps->cfg->has_tls_crypt ? 1 : 0) +
 	    (ps->cfg->has_tls_crypt_v2 ? 1 : 0) > 1)
 		return cfg_perr(ps, "give one of tls-auth, tls-crypt and "

@@ -76,15 +76,15 @@ usage(FILE *f)
 static void	crl_check_expiry(struct daemon_state *, bool);
 static int	reload_config1(struct daemon_state *, char *, size_t);
 
-/* The TLS settings of cfg, with crl_pem as the CRL. */
+/* The TLS settings of cfg. */
 static void
-tls_conf(const struct cfg *cfg, const char *crl_pem, struct tlsmem_conf *tc)
+tls_conf(const struct cfg *cfg, struct tlsmem_conf *tc)
 {
 	memset(tc, 0, sizeof(*tc));
 	tc->ca_pem = cfg->ca_pem;
 	tc->cert_pem = cfg->cert_pem;
 	tc->key_pem = cfg->key_pem;
-	tc->crl_pem = crl_pem;
+	tc->crl_pem = cfg->crl_pem;
 	tc->tls_version_min = cfg->tls_version_min;
 	tc->cipher_list = cfg->tls_cipher;
 	tc->ciphersuites = cfg->tls_ciphersuites;
@@ -104,7 +104,7 @@ load(const char *path, struct cfg **cfgp, struct tlsmem_ctx **tlsp)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	tls_conf(cfg, cfg->crl_pem, &tc);
+	tls_conf(cfg, &tc);
 	if ((*tlsp = tlsmem_ctx_new(&tc, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		cfg_free(cfg);
@@ -201,7 +201,7 @@ reload_config1(struct daemon_state *d, char *rerr, size_t rerrlen)
 		cfg_free(nw);
 		goto refused;
 	}
-	tls_conf(nw, nw->crl_pem, &tc);
+	tls_conf(nw, &tc);
 	if ((ctx = tlsmem_ctx_new(&tc, err, sizeof(err))) == NULL) {
 		ev = strncmp(err, "crl", 3) == 0 ? "crl-reload-failed" :
 		    "reload-failed";
@@ -582,6 +582,7 @@ run(const char *path)
 	struct gw *gw = &d.gw;
 	struct cfg *cfg;
 	char err[1024], gbuf[INET_ADDRSTRLEN], lbuf[2][32];
+	struct nat_net nets[1 + CFG_MAX_ROUTES];
 	unsigned i;
 	int rc = 1, w;
 
@@ -658,18 +659,19 @@ run(const char *path)
 	if (!netcfg_link_exists(d.nc, cfg->exit_if))
 		log_warnx("exit-interface %s does not exist (yet); the NAT "
 		    "rule matches it by name once it appears", cfg->exit_if);
-	if (nat_setup(cfg->exit_if, cfg->server_net, cfg->server_prefix, err,
+	/* The tunnel subnet, then the networks behind clients. */
+	nets[0].net = cfg->server_net;
+	nets[0].prefix = cfg->server_prefix;
+	for (i = 0; i < cfg->nroutes; i++) {
+		nets[i + 1].net = cfg->routes[i].net;
+		nets[i + 1].prefix = cfg->routes[i].prefix;
+	}
+	if (nat_setup_nets(cfg->exit_if, nets, cfg->nroutes + 1, err,
 	    sizeof(err)) == -1) {
 		log_warnx("exit NAT: %s", err);
 		goto out;
 	}
 	d.nat_up = true;
-	for (i = 0; i < cfg->nroutes; i++)
-		if (nat_add(cfg->exit_if, cfg->routes[i].net,
-		    cfg->routes[i].prefix, err, sizeof(err)) == -1) {
-			log_warnx("exit NAT for route: %s", err);
-			goto out;
-		}
 	if (cfg->has_server6 && nat_setup6(cfg->exit_if, &cfg->server6_net,
 	    cfg->server6_prefix, err, sizeof(err)) == -1) {
 		log_warnx("exit NAT66: %s", err);

@@ -109,35 +109,44 @@ net_text(struct in_addr net, int prefix, char buf[INET_ADDRSTRLEN])
 }
 
 int
-nat_setup(const char *exit_if, struct in_addr net, int prefix, char *err,
-    size_t errlen)
+nat_setup_nets(const char *exit_if, const struct nat_net *nets, size_t n,
+    char *err, size_t errlen)
 {
 	char		 nstr[INET_ADDRSTRLEN];
 	char		*cmd = NULL;
+	size_t		 len, i;
+	FILE		*f;
 	int		 ret = -1;
 
 	if (!nat_ifname_ok(exit_if)) {
 		snprintf(err, errlen, "invalid exit interface name \"%s\" "
 		    "(1-%d of A-Z a-z 0-9 _ - .)", exit_if == NULL ? "" :
 		    exit_if, IFNAMSIZ - 1);
-		goto done;
+		return -1;
 	}
-	if (prefix < 1 || prefix > 32) {
-		snprintf(err, errlen, "invalid NAT prefix length /%d", prefix);
-		goto done;
+	for (i = 0; i < n; i++)
+		if (nets[i].prefix < 1 || nets[i].prefix > 32) {
+			snprintf(err, errlen, "invalid NAT prefix length /%d",
+			    nets[i].prefix);
+			return -1;
+		}
+	if ((f = open_memstream(&cmd, &len)) == NULL) {
+		snprintf(err, errlen, "nft setup: out of memory");
+		return -1;
 	}
-	net_text(net, prefix, nstr);
-
-	if (asprintf(&cmd,
-	    "add table " NAT_FAMILY " " NAT_TABLE "\n"
+	fputs("add table " NAT_FAMILY " " NAT_TABLE "\n"
 	    "delete table " NAT_FAMILY " " NAT_TABLE "\n"
 	    "add table " NAT_FAMILY " " NAT_TABLE "\n"
 	    "add chain " NAT_FAMILY " " NAT_TABLE " postrouting "
-	    "{ type nat hook postrouting priority srcnat; policy accept; }\n"
-	    "add rule " NAT_FAMILY " " NAT_TABLE " postrouting "
-	    "ip saddr %s/%d oifname \"%s\" masquerade\n",
-	    nstr, prefix, exit_if) == -1) {
-		cmd = NULL;
+	    "{ type nat hook postrouting priority srcnat; policy accept; }\n",
+	    f);
+	for (i = 0; i < n; i++) {
+		net_text(nets[i].net, nets[i].prefix, nstr);
+		fprintf(f, "add rule " NAT_FAMILY " " NAT_TABLE " postrouting "
+		    "ip saddr %s/%d oifname \"%s\" masquerade\n", nstr,
+		    nets[i].prefix, exit_if);
+	}
+	if (fclose(f) != 0 || cmd == NULL) {
 		snprintf(err, errlen, "nft setup: out of memory");
 		goto done;
 	}
@@ -149,28 +158,12 @@ nat_setup(const char *exit_if, struct in_addr net, int prefix, char *err,
 }
 
 int
-nat_add(const char *exit_if, struct in_addr net, int prefix, char *err,
+nat_setup(const char *exit_if, struct in_addr net, int prefix, char *err,
     size_t errlen)
 {
-	char		 nstr[INET_ADDRSTRLEN];
-	char		*cmd = NULL;
-	int		 ret = -1;
+	struct nat_net one = { net, prefix };
 
-	if (!nat_ifname_ok(exit_if) || prefix < 1 || prefix > 32) {
-		snprintf(err, errlen, "invalid exit interface or prefix");
-		return -1;
-	}
-	net_text(net, prefix, nstr);
-	if (asprintf(&cmd,
-	    "add rule " NAT_FAMILY " " NAT_TABLE " postrouting "
-	    "ip saddr %s/%d oifname \"%s\" masquerade\n",
-	    nstr, prefix, exit_if) == -1) {
-		snprintf(err, errlen, "nft add: out of memory");
-		return -1;
-	}
-	ret = nat_run("add", cmd, err, errlen);
-	free(cmd);
-	return ret;
+	return nat_setup_nets(exit_if, &one, 1, err, errlen);
 }
 
 int

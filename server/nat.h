@@ -18,9 +18,15 @@
  */
 int	nat_setup(const char *exit_if, struct in_addr net, int prefix,
 	    char *err, size_t errlen);
-/* Adds net/prefix to what nat_setup's table masquerades.  0 or -1. */
-int	nat_add(const char *exit_if, struct in_addr net, int prefix, char *err,
-	    size_t errlen);
+struct nat_net {
+	struct in_addr	 net;
+	int		 prefix;
+};
+
+/* The same for several networks (the tunnel subnet and the routes behind
+ * clients), in one transaction. */
+int	nat_setup_nets(const char *exit_if, const struct nat_net *nets,
+	    size_t n, char *err, size_t errlen);
 /* NAT66: the same for IPv6, in table "ip6 mycrypnetd". */
 int	nat_setup6(const char *exit_if, const struct in6_addr *net, int prefix,
 	    char *err, size_t errlen);

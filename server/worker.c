@@ -279,14 +279,6 @@ run_cmd(struct worker *w, struct wcmd *c)
 	struct timeval tv = { 0, SHUTDOWN_POLL_MS * 1000 };
 
 	switch (c->type) {
-	case WCMD_TLS_CTX:
-		tlsmem_ctx_free(w->tls);
-		w->tls = c->u.ctx;
-		rv.ctx = w->tls;
-		rv.kicked = 0;
-		session_foreach(w, reverify_one, &rv);
-		c->n = rv.kicked;
-		break;
 	case WCMD_CFG:
 		w->cfg = c->u.reload.cfg;
 		tlsmem_ctx_free(w->tls);

@@ -23,7 +23,6 @@ struct wdone {
 };
 
 enum wcmd_type {
-	WCMD_TLS_CTX,		/* use ctx for new handshakes, re-verify all */
 	WCMD_CFG,		/* a reload: new snapshot and ctx, re-verify */
 	WCMD_STATS,		/* copy the counters into ctr */
 	WCMD_KICK,		/* kick sessions matching target */
@@ -37,7 +36,6 @@ struct wcmd {
 	enum wcmd_type		 type;
 	struct wdone		*done;		/* NULL: fire and forget */
 	union {
-		struct tlsmem_ctx *ctx;		/* WCMD_TLS_CTX (a reference) */
 		struct {
 			const struct cfg	*cfg;	/* main frees the old */
 			struct tlsmem_ctx	*ctx;	/* a reference */
